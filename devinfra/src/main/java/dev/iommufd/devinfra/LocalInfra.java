@@ -1,0 +1,88 @@
+package dev.iommufd.devinfra;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Starts, stops and reports the local Kafka broker and PostgreSQL server of one checkout. Starting
+ * is idempotent (a running server is reused) and serialised by a file lock, so tests in several
+ * modules and {@code iommuctl up} share the same servers.
+ */
+public final class LocalInfra {
+    public static final int DEFAULT_KAFKA_PORT = 19092;
+    public static final int DEFAULT_PG_PORT = 15432;
+
+    private final Path runDir;
+    private final KafkaBroker kafka;
+    private final Postgres postgres;
+
+    public LocalInfra(Path repoRoot) {
+        this.runDir = repoRoot.resolve(".run");
+        this.kafka = new KafkaBroker(repoRoot, runDir, intEnv("IOMMUFD_KAFKA_PORT", DEFAULT_KAFKA_PORT));
+        this.postgres = new Postgres(repoRoot, runDir, intEnv("IOMMUFD_PG_PORT", DEFAULT_PG_PORT));
+    }
+
+    /** The checkout this code runs in: the nearest folder holding infra/kafka-dist, from -Diommufd.repo.root or the working folder up. */
+    public static Path repoRoot() {
+        // Maven passes the folder it was started in, which may be a module: walk up from there.
+        String prop = System.getProperty("iommufd.repo.root");
+        Path p = (prop == null || prop.isBlank() ? Path.of("") : Path.of(prop)).toAbsolutePath();
+        while (p != null) {
+            if (Files.exists(p.resolve("infra/kafka-dist/pom.xml"))) {
+                return p;
+            }
+            p = p.getParent();
+        }
+        throw new IllegalStateException("cannot find the repository root (set -Diommufd.repo.root)");
+    }
+
+    public Endpoints ensureUp() {
+        withLock(() -> {
+            postgres.start();
+            kafka.start();
+        });
+        return endpoints();
+    }
+
+    public void stop() {
+        withLock(() -> {
+            kafka.stop();
+            postgres.stop();
+        });
+    }
+
+    public Endpoints endpoints() {
+        return new Endpoints(kafka.bootstrap(), postgres.jdbcUrl(), postgres.reactiveUrl(), Postgres.USER, Postgres.PASSWORD);
+    }
+
+    public String status() {
+        return "kafka    " + kafka.bootstrap() + "  " + (kafka.running() ? "UP" : "DOWN") + "\n"
+                + "postgres " + postgres.jdbcUrl() + "  " + (postgres.running() ? "UP" : "DOWN") + "  (data " + postgres.dataDir() + ")";
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    private void withLock(Runnable r) {
+        try {
+            Files.createDirectories(runDir);
+            try (FileChannel ch = FileChannel.open(runDir.resolve("infra.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                r.run();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int intEnv(String name, int dflt) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
+    }
+}
