@@ -7,6 +7,8 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Starts, stops and reports the local Kafka broker and PostgreSQL server of one checkout. Starting
@@ -45,8 +47,16 @@ public final class LocalInfra {
         withLock(() -> {
             postgres.start();
             kafka.start();
+            TokenKeys.ensure(runDir);
         });
         return endpoints();
+    }
+
+    /** Everything a service needs to run against this checkout's servers and token keys. */
+    public Map<String, String> serviceConfig() {
+        Map<String, String> c = new LinkedHashMap<>(endpoints().quarkusConfig());
+        c.putAll(TokenKeys.ensure(runDir).quarkusConfig());
+        return c;
     }
 
     public void stop() {

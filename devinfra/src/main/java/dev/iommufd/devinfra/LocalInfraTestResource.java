@@ -11,7 +11,9 @@ import java.util.Map;
 public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
-        return new LocalInfra(LocalInfra.repoRoot()).ensureUp().quarkusConfig();
+        LocalInfra infra = new LocalInfra(LocalInfra.repoRoot());
+        infra.ensureUp();
+        return infra.serviceConfig();
     }
 
     @Override

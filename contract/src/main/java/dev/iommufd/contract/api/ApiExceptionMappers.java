@@ -31,16 +31,25 @@ public class ApiExceptionMappers {
         return response(e);
     }
 
-    @ServerExceptionMapper
-    public Response unknownField(UnrecognizedPropertyException e) {
+    private static Response unknownField(UnrecognizedPropertyException e) {
         return response(Errno.E2BIG, 400, "unknown field '" + e.getPropertyName() + "'", Map.of());
     }
 
+    /** One mapper for all Jackson failures: the framework may hand us any of its subtypes. */
     @ServerExceptionMapper
     public Response badJson(JsonProcessingException e) {
         ErrnoException inner = causeOf(e);
         if (inner != null) {
             return response(inner);
+        }
+        if (e instanceof UnrecognizedPropertyException u) {
+            return unknownField(u);
+        }
+        // Quarkus' generated (reflection-free) deserializers report an unknown field as a plain
+        // JsonMappingException with Jackson's wording: recognise it by that wording.
+        String msg = e.getOriginalMessage();
+        if (msg != null && msg.startsWith("Unrecognized field")) {
+            return response(Errno.E2BIG, 400, msg, Map.of());
         }
         return response(Errno.EINVAL, 400, "malformed request: " + e.getOriginalMessage(), Map.of());
     }

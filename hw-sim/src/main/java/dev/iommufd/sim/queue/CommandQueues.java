@@ -1,0 +1,64 @@
+package dev.iommufd.sim.queue;
+
+import dev.iommufd.contract.events.Completion;
+import dev.iommufd.contract.events.EventEnvelope;
+import dev.iommufd.contract.events.SequenceClock;
+import dev.iommufd.contract.events.SequenceTracker;
+import dev.iommufd.contract.events.SyncRequest;
+import dev.iommufd.sim.topology.Topology;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The command queues of all IOMMUs (one per Kafka key). Commands are applied in arrival order; a
+ * duplicate (sequence already applied) is skipped. A sync request is answered only after every
+ * earlier command of its queue took effect, which holds here because commands of a key are
+ * applied one after another before the next is read.
+ */
+public final class CommandQueues {
+    public static final String SOURCE = "hw-sim";
+
+    private final Topology topology;
+    private final SequenceTracker applied = new SequenceTracker();
+    private final SequenceClock sequence = new SequenceClock();
+    private final Clock clock;
+    private long duplicates;
+
+    public CommandQueues(Topology topology, Clock clock) {
+        this.topology = topology;
+        this.clock = clock;
+    }
+
+    /** Applies one command and returns the events it causes (completions). */
+    public synchronized List<EventEnvelope> apply(EventEnvelope command) {
+        if (!applied.firstTime(command)) {
+            duplicates++;
+            return List.of();
+        }
+        if (command.payload() instanceof SyncRequest sync) {
+            if (!sync.iommu().equals(command.key())) {
+                throw new RejectedCommandException("sync for " + sync.iommu() + " sent on queue " + command.key());
+            }
+            if (topology.iommu(sync.iommu()).isEmpty()) {
+                throw new RejectedCommandException("no IOMMU " + sync.iommu());
+            }
+            Completion done = new Completion(sync.iommu(), command.source(), command.sequence());
+            return List.of(new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), SOURCE,
+                    command.contextId(), command.key(), sequence.next(), command.correlationId(), clock.instant(),
+                    command.traceparent(), done));
+        }
+        throw new RejectedCommandException("not a command for hw-sim: " + command.payload().getClass().getSimpleName());
+    }
+
+    public synchronized long duplicates() {
+        return duplicates;
+    }
+
+    /** A command hw-sim cannot apply; it goes to the dead-letter topic with this reason. */
+    public static final class RejectedCommandException extends RuntimeException {
+        public RejectedCommandException(String message) {
+            super(message);
+        }
+    }
+}

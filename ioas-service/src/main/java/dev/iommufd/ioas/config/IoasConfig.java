@@ -1,0 +1,12 @@
+package dev.iommufd.ioas.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+@ConfigMapping(prefix = "iommufd.ioas")
+public interface IoasConfig {
+    /** How long a context token is valid. A VMM re-opens (new context) after that. */
+    @WithDefault("P7D")
+    Duration tokenLifetime();
+}
