@@ -1,6 +1,7 @@
 package dev.iommufd.contract.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -33,6 +34,18 @@ public class ApiExceptionMappers {
 
     private static Response unknownField(UnrecognizedPropertyException e) {
         return response(Errno.E2BIG, 400, "unknown field '" + e.getPropertyName() + "'", Map.of());
+    }
+
+    /** Beats Quarkus' built-in mapper of this type (closest type wins), which has no errno body. */
+    @ServerExceptionMapper
+    public Response unknownProperty(UnrecognizedPropertyException e) {
+        return unknownField(e);
+    }
+
+    /** Beats Quarkus' built-in mapper of this type (closest type wins), which has no errno body. */
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e) {
+        return badJson(e);
     }
 
     /** One mapper for all Jackson failures: the framework may hand us any of its subtypes. */

@@ -9,4 +9,8 @@ public interface IoasConfig {
     /** How long a context token is valid. A VMM re-opens (new context) after that. */
     @WithDefault("P7D")
     Duration tokenLifetime();
+
+    /** How long a caller waits for hw-sim to complete a sync (CMD_SYNC / wait descriptor). */
+    @WithDefault("PT5S")
+    Duration syncTimeout();
 }

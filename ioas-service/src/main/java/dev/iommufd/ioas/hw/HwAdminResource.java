@@ -11,7 +11,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.regex.Pattern;
-import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
+import io.smallrye.mutiny.TimeoutException;
 
 /**
  * Internal (not in API.md, not routed by the Ingress): a round trip through one IOMMU's command

@@ -15,7 +15,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import org.eclipse.microprofile.faulttolerance.Timeout;
+import dev.iommufd.ioas.config.IoasConfig;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
@@ -30,22 +30,27 @@ public class HwQueueGateway {
     @Channel("hw-commands")
     MutinyEmitter<String> commands;
 
+    @Inject
+    IoasConfig config;
+
     private final SequenceClock sequence = new SequenceClock();
     private final ConcurrentHashMap<String, CompletableFuture<EventEnvelope>> pending = new ConcurrentHashMap<>();
 
     /**
      * A completion request on {@code iommu}'s queue (wait descriptor / CMD_SYNC): completes once
-     * hw-sim applied every command sent before it. Fails with a TimeoutException if the hardware
-     * does not answer in time.
+     * hw-sim applied every command sent before it. Fails with {@link io.smallrye.mutiny.TimeoutException}
+     * if the hardware does not answer within {@code iommufd.ioas.sync-timeout}. (Mutiny's timeout: the
+     * SmallRye Fault Tolerance extension is not in this environment's Maven mirror.)
      */
-    @Timeout(5000)
     public Uni<EventEnvelope> sync(String iommu, String contextId) {
         return Uni.createFrom().deferred(() -> {
             String corr = UUID.randomUUID().toString();
             CompletableFuture<EventEnvelope> done = new CompletableFuture<>();
             pending.put(corr, done);
             send(iommu, contextId, corr, new SyncRequest(iommu), done);
-            return Uni.createFrom().completionStage(done).onTermination().invoke(() -> pending.remove(corr));
+            return Uni.createFrom().completionStage(done)
+                    .ifNoItem().after(config.syncTimeout()).fail()
+                    .onTermination().invoke(() -> pending.remove(corr));
         });
     }
 
