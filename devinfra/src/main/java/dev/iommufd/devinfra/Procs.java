@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
-/** Small process helpers shared by the Kafka and PostgreSQL launchers. */
-final class Procs {
+/** Small process helpers shared by the Kafka, PostgreSQL and service launchers. */
+public final class Procs {
     private Procs() {}
 
     static boolean isRoot() {
@@ -61,7 +61,7 @@ final class Procs {
         throw new IllegalStateException(what + " not ready after " + timeout.toSeconds() + " s");
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
@@ -71,7 +71,7 @@ final class Procs {
     }
 
     /** True while the process runs; a zombie (state Z) or a vanished /proc entry counts as ended. */
-    static boolean alive(long pid) {
+    public static boolean alive(long pid) {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");
         try {
             String s = Files.readString(stat);
@@ -83,7 +83,7 @@ final class Procs {
         }
     }
 
-    static Optional<Long> readPid(Path pidFile) {
+    public static Optional<Long> readPid(Path pidFile) {
         try {
             return Optional.of(Long.parseLong(Files.readString(pidFile).trim()));
         } catch (IOException | NumberFormatException e) {
@@ -92,7 +92,7 @@ final class Procs {
     }
 
     /** SIGTERM, wait, then SIGKILL. */
-    static void terminate(long pid, Duration grace) {
+    public static void terminate(long pid, Duration grace) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
         long deadline = System.nanoTime() + grace.toNanos();
         while (alive(pid) && System.nanoTime() < deadline) {

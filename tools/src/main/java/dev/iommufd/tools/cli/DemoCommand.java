@@ -1,0 +1,91 @@
+package dev.iommufd.tools.cli;
+
+import dev.iommufd.tools.launch.Service;
+import dev.iommufd.tools.launch.ServiceLauncher;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/**
+ * A guided walk through what works today, against the real services. It grows with them: each
+ * step prints the call and what came back.
+ */
+@Command(name = "demo", description = "Start what is missing, then walk a scenario and print what happens.")
+public class DemoCommand implements Callable<Integer> {
+    private final Http http = new Http();
+    private int failures;
+
+    @Override
+    public Integer call() {
+        ServiceLauncher l = ServiceLauncher.forCli();
+        System.out.println("== bringing the stack up (Kafka, PostgreSQL, hw-sim, ioas-service, viommu-service, fault-service)");
+        l.up();
+        StatusCommand.print(l);
+        String hw = l.url(Service.HW_SIM);
+        String ioas = l.url(Service.IOAS);
+
+        section("the simulated platform (hw-sim)");
+        Http.Reply iommus = step("GET", hw + "/v1/hw/iommus", null, null, 200);
+        iommus.body().path("iommus").forEach(i -> System.out.printf("   %-6s %-11s %d-bit  caps=%s%n",
+                i.path("id").asText(), i.path("type").asText(), i.path("addressWidth").asInt(), i.path("capabilities")));
+        Http.Reply devices = step("GET", hw + "/v1/hw/devices", null, null, 200);
+        devices.body().path("devices").forEach(d -> System.out.printf("   %-13s on %-6s ats=%-5s pasidBits=%-2d pri=%d%n",
+                d.path("rid").asText(), d.path("iommu").asText(), d.path("ats").asBoolean(), d.path("pasidBits").asInt(),
+                d.path("priOutstanding").asInt()));
+
+        section("open a context (/dev/iommu) on ioas-service");
+        Http.Reply ctx = step("POST", ioas + "/v1/contexts", null, "{}", 201);
+        String id = ctx.body().path("id").asText();
+        String token = ctx.body().path("token").asText();
+        System.out.println("   context " + id + ", token " + token.substring(0, 24) + "…");
+        step("GET", ioas + "/v1/contexts/" + id + "/objects", token, null, 200);
+        step("PUT", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, "{\"value\":1}", 200);
+
+        section("one round trip through an IOMMU command queue: ioas-service → Kafka → hw-sim → Kafka → ioas-service");
+        for (String iommu : new String[] {"dmar0", "smmu0"}) {
+            Http.Reply sync = step("POST", ioas + "/v1/internal/iommus/" + iommu + "/sync", null, null, 200);
+            System.out.println("   completion of sequence " + sync.body().path("sequence").asLong() + " after "
+                    + sync.body().path("latencyUs").asLong() + " µs");
+        }
+
+        section("simulated host memory");
+        step("PUT", hw + "/v1/hw/memory/0x100000", null, "{\"data\":\"aW9tbXVmZA==\"}", 204);
+        step("GET", hw + "/v1/hw/memory/0x100000?length=8", null, null, 200);
+
+        section("what a client gets wrong, it is told exactly (nothing changes)");
+        step("PUT", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, "{\"value\":2}", 400);
+        step("PUT", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, "{\"value\":0,\"bogus\":1}", 400);
+        step("GET", ioas + "/v1/contexts/" + id + "/objects", null, null, 401);
+        Http.Reply other = http.call("POST", ioas + "/v1/contexts", null, "{}");
+        step("GET", ioas + "/v1/contexts/" + id + "/objects", other.body().path("token").asText(), null, 404);
+        step("GET", l.url(Service.VIOMMU) + "/v1/contexts/" + id + "/viommus/1", token, null, 404);
+        step("GET", l.url(Service.FAULT) + "/v1/contexts/" + id + "/fault-queues/1/faults", token, null, 404);
+        step("GET", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, null, 200);
+
+        section("close the contexts");
+        step("DELETE", ioas + "/v1/contexts/" + id, token, null, 204);
+        http.call("DELETE", ioas + "/v1/contexts/" + other.body().path("id").asText(), other.body().path("token").asText(), null);
+        step("GET", ioas + "/v1/contexts/" + id + "/objects", token, null, 404);
+
+        System.out.println();
+        System.out.println(failures == 0 ? "demo finished: every step answered as expected."
+                : "demo finished with " + failures + " unexpected answers (see above).");
+        System.out.println("The services keep running: ./iommuctl status | ./iommuctl down");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static void section(String title) {
+        System.out.println();
+        System.out.println("== " + title);
+    }
+
+    private Http.Reply step(String method, String url, String token, String body, int expected) {
+        Http.Reply r = http.call(method, url, token, body);
+        boolean ok = r.status() == expected;
+        if (!ok) {
+            failures++;
+        }
+        System.out.printf(" %s %s %s%s%n     → %s  (%d µs)%n", ok ? "✓" : "✗", method, url.replaceFirst("http://127.0.0.1", ""),
+                body == null ? "" : " " + body, r, r.micros());
+        return r;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.iommufd.tools.launch;
+
+import dev.iommufd.devinfra.LocalInfra;
+import dev.iommufd.devinfra.Procs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the packaged services as real processes against the checkout's Kafka and PostgreSQL
+ * (the launcher of {@code iommuctl up} and of the end-to-end tests). Each service logs to
+ * {@code .run/logs/<service>.log}; its pid is in {@code .run/pids}.
+ */
+public final class ServiceLauncher {
+    private final Path repoRoot;
+    private final LocalInfra infra;
+    private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
+    private final String runName;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * @param portOffset added to every default port (the e2e tests use 10000 so they never meet a
+     *                   running {@code iommuctl up})
+     * @param runName    names the pid and log files, so two launchers of one checkout stay apart
+     */
+    public ServiceLauncher(Path repoRoot, int portOffset, String runName) {
+        this.repoRoot = repoRoot;
+        this.infra = new LocalInfra(repoRoot);
+        this.runName = runName;
+        for (Service s : Service.values()) {
+            String env = System.getenv(s.portEnv());
+            int base = env == null || env.isBlank() ? s.defaultPort() : Integer.parseInt(env.trim());
+            ports.put(s, base + portOffset);
+        }
+    }
+
+    public static ServiceLauncher forCli() {
+        return new ServiceLauncher(LocalInfra.repoRoot(), 0, "up");
+    }
+
+    public LocalInfra infra() {
+        return infra;
+    }
+
+    public String url(Service s) {
+        return "http://127.0.0.1:" + ports.get(s);
+    }
+
+    public Path log(Service s) {
+        return infra.runDir().resolve("logs").resolve(runName + "-" + s.module() + ".log");
+    }
+
+    private Path pidFile(Service s) {
+        return infra.runDir().resolve("pids").resolve(runName + "-" + s.module() + ".pid");
+    }
+
+    /** Infrastructure, then every service not yet ready; waits until all are ready. */
+    public void up() {
+        infra.ensureUp();
+        List<Service> started = new ArrayList<>();
+        for (Service s : Service.startOrder()) {
+            if (!ready(s)) {
+                start(s);
+                started.add(s);
+            }
+        }
+        for (Service s : started) {
+            awaitReady(s, Duration.ofSeconds(120));
+        }
+    }
+
+    public void down(boolean infraToo) {
+        for (Service s : Service.values()) {
+            stop(s);
+        }
+        if (infraToo) {
+            infra.stop();
+        }
+    }
+
+    public boolean ready(Service s) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url(s) + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public boolean running(Service s) {
+        return readPid(s).map(Procs::alive).orElse(false);
+    }
+
+    private void start(Service s) {
+        Path jar = repoRoot.resolve(s.module()).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (mvn -DskipTests package)");
+        }
+        stop(s); // a stale process of ours that is not ready
+        List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        infra.serviceConfig().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-Dquarkus.http.port=" + ports.get(s));
+        cmd.add("-Diommufd.services.ioas-url=" + url(Service.IOAS));
+        cmd.add("-Diommufd.services.hw-sim-url=" + url(Service.HW_SIM));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        try {
+            Files.createDirectories(log(s).getParent());
+            Files.createDirectories(pidFile(s).getParent());
+            Process p = new ProcessBuilder(cmd).directory(repoRoot.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log(s).toFile()).start();
+            Files.writeString(pidFile(s), Long.toString(p.pid()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitReady(Service s, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (ready(s)) {
+                return;
+            }
+            if (!running(s)) {
+                throw new IllegalStateException(s.module() + " exited during start; see " + log(s));
+            }
+            Procs.sleep(250);
+        }
+        throw new IllegalStateException(s.module() + " not ready after " + timeout.toSeconds() + " s; see " + log(s));
+    }
+
+    public void stop(Service s) {
+        readPid(s).ifPresent(pid -> Procs.terminate(pid, Duration.ofSeconds(20)));
+        try {
+            Files.deleteIfExists(pidFile(s));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private java.util.Optional<Long> readPid(Service s) {
+        return Procs.readPid(pidFile(s));
+    }
+}
