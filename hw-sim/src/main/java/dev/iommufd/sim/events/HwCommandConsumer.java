@@ -3,7 +3,7 @@ package dev.iommufd.sim.events;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.sim.queue.CommandQueues;
-import dev.iommufd.sim.topology.Topology;
+import dev.iommufd.contract.topology.Topology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.MutinyEmitter;

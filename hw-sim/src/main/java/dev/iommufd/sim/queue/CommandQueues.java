@@ -5,7 +5,7 @@ import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.SequenceClock;
 import dev.iommufd.contract.events.SequenceTracker;
 import dev.iommufd.contract.events.SyncRequest;
-import dev.iommufd.sim.topology.Topology;
+import dev.iommufd.contract.topology.Topology;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;

@@ -1,5 +1,7 @@
 package dev.iommufd.sim.topology;
 
+import dev.iommufd.contract.topology.Topology;
+
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 

@@ -1,5 +1,9 @@
 package dev.iommufd.sim.topology;
 
+import dev.iommufd.contract.topology.DeviceSpec;
+import dev.iommufd.contract.topology.IommuSpec;
+import dev.iommufd.contract.topology.Topology;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

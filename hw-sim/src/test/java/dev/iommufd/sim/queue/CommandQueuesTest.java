@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.iommufd.contract.events.Completion;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.SyncRequest;
-import dev.iommufd.sim.topology.Topology;
+import dev.iommufd.contract.topology.Topology;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

@@ -13,4 +13,8 @@ public interface IoasConfig {
     /** How long a caller waits for hw-sim to complete a sync (CMD_SYNC / wait descriptor). */
     @WithDefault("PT5S")
     Duration syncTimeout();
+
+    /** Where the platform topology comes from: {@code hw-sim} (ask it) or {@code default} (API.md's). */
+    @WithDefault("hw-sim")
+    String topology();
 }

@@ -7,7 +7,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
-/** One open /dev/iommu. */
+/** One open /dev/iommu, with its objects as one JSON document ({@link ContextState}). */
 @Entity
 @Table(name = "contexts")
 public class Context extends PanacheEntityBase {
@@ -17,11 +17,6 @@ public class Context extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
-    /** IOMMU_OPTION_RLIMIT_MODE: 0 = per-user accounting, 1 = per-process. */
-    @Column(name = "rlimit_mode", nullable = false)
-    public short rlimitMode;
-
-    /** Next object id of this context's id space (ids are never reused while the context lives). */
-    @Column(name = "next_id", nullable = false)
-    public int nextId = 1;
+    @Column(nullable = false, columnDefinition = "text")
+    public String state;
 }

@@ -3,7 +3,9 @@ package dev.iommufd.ioas.context;
 import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
 import dev.iommufd.contract.api.Require;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import dev.iommufd.ioas.device.DeviceObject;
+import dev.iommufd.ioas.hwpt.HwptOps;
+import dev.iommufd.ioas.hwpt.HwptPagingObject;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -22,13 +24,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Contexts (open /dev/iommu), their object table listing and context-wide options. */
+/** Contexts (open /dev/iommu), their object table and IOMMU_DESTROY, context-wide options. */
 @Path("/v1/contexts")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class ContextResource {
     @Inject
     TokenIssuer tokens;
+
+    @Inject
+    ContextStore store;
 
     public record Created(String id, String token) {}
 
@@ -42,56 +47,73 @@ public class ContextResource {
         Context c = new Context();
         c.id = UUID.randomUUID().toString();
         c.createdAt = Instant.now();
+        c.state = ContextStore.encode(new ContextState());
         return c.persist().map(ignored -> Response.status(201).entity(new Created(c.id, tokens.issue(c.id))).build());
     }
 
+    /** Close the fd: every object goes, devices are unbound (other services: with the close event, issue 3). */
     @DELETE
     @Path("{ctx}")
     @WithTransaction
     public Uni<Response> close(@PathParam("ctx") String ctx) {
-        return find(ctx).flatMap(c -> IommufdObject.delete("contextId", ctx).flatMap(n -> c.delete()))
+        return ContextStore.find(ctx, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                .flatMap(c -> BoundDevice.delete("contextId", ctx).flatMap(n -> c.delete()))
                 .map(ignored -> Response.noContent().build());
     }
 
     @GET
     @Path("{ctx}/objects")
-    @WithSession
     public Uni<Map<String, List<ObjectRef>>> objects(@PathParam("ctx") String ctx) {
-        return find(ctx).flatMap(c -> IommufdObject.<IommufdObject>list("contextId = ?1 order by id", ctx))
-                .map(list -> Map.of("objects", list.stream().map(o -> new ObjectRef(o.id, o.type)).toList()));
+        return store.read(ctx, st -> Map.of("objects",
+                st.objects.values().stream().map(o -> new ObjectRef(o.id, o.type().name())).toList()));
+    }
+
+    /** IOMMU_DESTROY for any type owned here. */
+    @DELETE
+    @Path("{ctx}/objects/{id}")
+    public Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("id") int id) {
+        return store.write(ctx, st -> {
+            destroy(st, id);
+            return Response.noContent().build();
+        });
+    }
+
+    static void destroy(ContextState st, int id) {
+        IommufdObject o = st.find(id);
+        if (o == null) {
+            throw ErrnoException.of(Errno.ENOENT, "no object %d", id);
+        }
+        if (o instanceof HwptPagingObject h) {
+            HwptOps.destroy(st, h);
+        } else if (o instanceof DeviceObject) {
+            throw ErrnoException.of(Errno.EBUSY, "a device is held by its binding: unbind it (DELETE …/devices/%d)", id);
+        } else if (o instanceof ExternalObject) {
+            throw ErrnoException.of(Errno.EOPNOTSUPP, "%s objects are destroyed by %s", o.type(), o.type().owner());
+        } else {
+            st.destroy(id);
+        }
     }
 
     @GET
     @Path("{ctx}/options/rlimit-mode")
-    @WithSession
     public Uni<OptionValue> rlimitMode(@PathParam("ctx") String ctx) {
-        return find(ctx).map(c -> new OptionValue((int) c.rlimitMode));
+        return store.read(ctx, st -> new OptionValue((int) st.rlimitMode));
     }
 
     /** IOMMU_OPTION_RLIMIT_MODE can only change while the context has no objects (EBUSY otherwise). */
     @PUT
     @Path("{ctx}/options/rlimit-mode")
-    @WithTransaction
     public Uni<OptionValue> setRlimitMode(@PathParam("ctx") String ctx, OptionValue body) {
         int value = Require.field(Require.body(body).value(), "value");
         if (value != 0 && value != 1) {
             throw ErrnoException.of(Errno.EINVAL, "rlimit-mode must be 0 or 1");
         }
-        return find(ctx).flatMap(c -> IommufdObject.count("contextId", ctx).map(n -> {
-            if (n > 0) {
-                throw ErrnoException.of(Errno.EBUSY, "context has %d objects", n);
+        return store.write(ctx, st -> {
+            if (!st.objects.isEmpty()) {
+                throw ErrnoException.of(Errno.EBUSY, "context has %d objects", st.objects.size());
             }
-            c.rlimitMode = (short) value;
+            st.rlimitMode = (short) value;
             return new OptionValue(value);
-        }));
-    }
-
-    static Uni<Context> find(String ctx) {
-        return Context.<Context>findById(ctx).map(c -> {
-            if (c == null) {
-                throw ErrnoException.of(Errno.ENOENT, "no such context");
-            }
-            return c;
         });
     }
 }

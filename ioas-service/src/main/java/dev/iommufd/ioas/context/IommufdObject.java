@@ -1,47 +1,27 @@
 package dev.iommufd.ioas.context;
 
-import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
-import jakarta.persistence.Column;
-import jakarta.persistence.Entity;
-import jakarta.persistence.Id;
-import jakarta.persistence.IdClass;
-import jakarta.persistence.Table;
-import java.io.Serializable;
-import java.util.Objects;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.iommufd.ioas.device.DeviceObject;
+import dev.iommufd.ioas.hwpt.HwptPagingObject;
+import dev.iommufd.ioas.ioas.IoasObject;
+import dev.iommufd.ioas.memory.MemoryObject;
 
-/** An entry of a context's object table: id, type, owning service and users refcount. */
-@Entity
-@Table(name = "objects")
-@IdClass(IommufdObject.Key.class)
-public class IommufdObject extends PanacheEntityBase {
-    @Id
-    @Column(name = "context_id")
-    public String contextId;
-
-    @Id
+/**
+ * An entry of a context's object table. {@code users} counts references from other objects (and
+ * other services), as the kernel's {@code obj->users}: a destroy while it is above zero is EBUSY.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = IoasObject.class, name = "IOAS"),
+        @JsonSubTypes.Type(value = DeviceObject.class, name = "DEVICE"),
+        @JsonSubTypes.Type(value = HwptPagingObject.class, name = "HWPT_PAGING"),
+        @JsonSubTypes.Type(value = MemoryObject.class, name = "MEMORY"),
+        @JsonSubTypes.Type(value = ExternalObject.class, name = "EXTERNAL"),
+})
+public abstract class IommufdObject {
     public int id;
-
-    @Column(nullable = false)
-    public String type;
-
-    @Column(nullable = false)
-    public String owner;
-
-    @Column(nullable = false)
     public int users;
 
-    public static class Key implements Serializable {
-        public String contextId;
-        public int id;
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.id == id && Objects.equals(k.contextId, contextId);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(contextId, id);
-        }
-    }
+    public abstract ObjectType type();
 }

@@ -22,9 +22,31 @@ public final class IoPageTable {
     static final long MAX_AUTO_ALIGNMENT = 2L << 20;
 
     private final NavigableMap<Long, Area> areas = new TreeMap<>(Long::compareUnsigned);
-    private final Map<Object, List<IovaRange>> reserved = new LinkedHashMap<>();
+    private final Map<String, List<IovaRange>> reserved = new LinkedHashMap<>();
     private List<IovaRange> allowed = List.of();
     private long alignment = 1;
+
+    /** The table as plain data, for storage. */
+    public record Snapshot(List<Area> areas, Map<String, List<IovaRange>> reserved, List<IovaRange> allowed, long alignment) {
+        public static Snapshot empty() {
+            return new Snapshot(List.of(), Map.of(), List.of(), 1);
+        }
+    }
+
+    public static IoPageTable of(Snapshot s) {
+        IoPageTable t = new IoPageTable();
+        s.areas().forEach(a -> t.areas.put(a.iova(), a));
+        s.reserved().forEach((k, v) -> t.reserved.put(k, new ArrayList<>(v)));
+        t.allowed = List.copyOf(s.allowed());
+        t.alignment = s.alignment();
+        return t;
+    }
+
+    public Snapshot snapshot() {
+        Map<String, List<IovaRange>> r = new LinkedHashMap<>();
+        reserved.forEach((k, v) -> r.put(k, List.copyOf(v)));
+        return new Snapshot(areas(), r, allowed, alignment);
+    }
 
     // ---- queries
 
@@ -194,7 +216,7 @@ public final class IoPageTable {
     // ---- reserved ranges, allowed list, alignment
 
     /** Adds an owner's reserved ranges atomically; EADDRINUSE if one takes away a mapped or allowed IOVA. */
-    public void reserve(Object owner, Collection<IovaRange> ranges) {
+    public void reserve(String owner, Collection<IovaRange> ranges) {
         for (IovaRange r : ranges) {
             if (!overlappingAreas(r).isEmpty()) {
                 throw ErrnoException.of(Errno.EADDRINUSE, "reserved range %s overlaps a mapping", r);
@@ -206,11 +228,11 @@ public final class IoPageTable {
         reserved.computeIfAbsent(owner, k -> new ArrayList<>()).addAll(ranges);
     }
 
-    public void release(Object owner) {
+    public void release(String owner) {
         reserved.remove(owner);
     }
 
-    public boolean hasReservations(Object owner) {
+    public boolean hasReservations(String owner) {
         return reserved.containsKey(owner);
     }
 

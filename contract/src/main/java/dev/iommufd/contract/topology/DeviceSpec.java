@@ -1,4 +1,4 @@
-package dev.iommufd.sim.topology;
+package dev.iommufd.contract.topology;
 
 /**
  * One DMA-capable PCIe function.

@@ -1,11 +1,11 @@
-package dev.iommufd.sim.topology;
+package dev.iommufd.contract.topology;
 
 import dev.iommufd.contract.api.U64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** The simulated platform: IOMMU instances and the devices behind them. */
+/** The simulated platform as hw-sim serves it at /v1/hw/iommus and /v1/hw/devices: IOMMU instances and the devices behind them. */
 public record Topology(List<IommuSpec> iommus, List<DeviceSpec> devices) {
 
     public Optional<IommuSpec> iommu(String id) {

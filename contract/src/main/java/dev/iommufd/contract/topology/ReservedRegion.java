@@ -1,4 +1,4 @@
-package dev.iommufd.sim.topology;
+package dev.iommufd.contract.topology;
 
 import dev.iommufd.contract.api.U64;
 

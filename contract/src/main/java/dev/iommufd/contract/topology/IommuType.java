@@ -1,3 +1,3 @@
-package dev.iommufd.sim.topology;
+package dev.iommufd.contract.topology;
 
 public enum IommuType { INTEL_VTD, ARM_SMMUV3 }

@@ -1,0 +1,206 @@
+package dev.iommufd.ioas.device;
+
+import dev.iommufd.contract.api.Errno;
+import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.contract.topology.DeviceSpec;
+import dev.iommufd.contract.topology.IommuSpec;
+import dev.iommufd.contract.topology.ReservedRegion;
+import dev.iommufd.contract.topology.Topology;
+import dev.iommufd.ioas.context.ContextState;
+import dev.iommufd.ioas.context.IommufdObject;
+import dev.iommufd.ioas.context.ObjectType;
+import dev.iommufd.ioas.core.IovaRange;
+import dev.iommufd.ioas.hwpt.HwptOps;
+import dev.iommufd.ioas.hwpt.HwptPagingObject;
+import dev.iommufd.ioas.hwpt.HwptPagingObject.Flag;
+import dev.iommufd.ioas.ioas.IoasObject;
+import dev.iommufd.ioas.ioas.IoasOps;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * Devices: bind/unbind and attach/replace/detach of the RID and of PASIDs (VFIO cdev
+ * BIND_IOMMUFD, ATTACH/DETACH_IOMMUFD_PT). Lifetime rule kept here: every attachment holds one
+ * user of its HWPT; an auto HWPT goes away with its last attachment; a device's reserved regions
+ * are reserved in an IOAS while the device has any attachment to a domain of that IOAS.
+ */
+public final class DeviceOps {
+    private DeviceOps() {}
+
+    public static DeviceObject get(ContextState state, int id) {
+        return state.get(id, DeviceObject.class, "device");
+    }
+
+    /** Binds {@code rid}; ENODEV if the platform has no such device, EBUSY if this context has it already. */
+    public static DeviceObject bind(ContextState state, Topology topo, String rid) {
+        DeviceSpec spec = topo.device(rid).orElseThrow(() -> ErrnoException.of(Errno.ENODEV, "no device %s", rid));
+        if (state.all(DeviceObject.class).stream().anyMatch(d -> d.rid.equals(rid))) {
+            throw ErrnoException.of(Errno.EBUSY, "device %s is already bound", rid);
+        }
+        DeviceObject d = new DeviceObject();
+        d.rid = rid;
+        d.iommu = spec.iommu();
+        return state.add(d);
+    }
+
+    /** Unbind: detaches the RID and every PASID, then removes the device. */
+    public static void unbind(ContextState state, Topology topo, int id) {
+        DeviceObject d = get(state, id);
+        for (Integer pasid : List.copyOf(d.pasids.keySet())) {
+            detachPasid(state, topo, id, pasid);
+        }
+        detach(state, topo, id);
+        state.drop(id);
+    }
+
+    /** RID attach or atomic replace. Returns the HWPT now attached. */
+    public static HwptPagingObject attach(ContextState state, Topology topo, int deviceId, int ptId) {
+        DeviceObject d = get(state, deviceId);
+        HwptPagingObject target = resolve(state, topo, d, ptId, false);
+        if (!d.pasids.isEmpty() && !target.has(Flag.PASID)) {
+            throw ErrnoException.of(Errno.EINVAL, "device has PASID attachments: the RID's HWPT needs PASID");
+        }
+        Integer old = d.attachedHwpt;
+        if (old != null && old == target.id) {
+            return target;
+        }
+        connect(state, topo, d, target);
+        d.attachedHwpt = target.id;
+        if (old != null) {
+            disconnect(state, d, HwptOps.get(state, old));
+        }
+        return target;
+    }
+
+    public static void detach(ContextState state, Topology topo, int deviceId) {
+        DeviceObject d = get(state, deviceId);
+        if (d.attachedHwpt == null) {
+            return;
+        }
+        HwptPagingObject h = HwptOps.get(state, d.attachedHwpt);
+        d.attachedHwpt = null;
+        disconnect(state, d, h);
+    }
+
+    /** RID+PASID attach or replace. */
+    public static HwptPagingObject attachPasid(ContextState state, Topology topo, int deviceId, int pasid, int ptId) {
+        DeviceObject d = get(state, deviceId);
+        checkPasid(topo, d, pasid);
+        IommufdObject pt = state.find(ptId);
+        if (pt instanceof IoasObject) {
+            throw ErrnoException.of(Errno.EINVAL, "a PASID attaches to a HWPT, not an IOAS");
+        }
+        HwptPagingObject target = resolve(state, topo, d, ptId, true);
+        if (!target.has(Flag.PASID)) {
+            throw ErrnoException.of(Errno.EINVAL, "HWPT %d was not allocated with PASID", target.id);
+        }
+        if (d.attachedHwpt != null && !HwptOps.get(state, d.attachedHwpt).has(Flag.PASID)) {
+            throw ErrnoException.of(Errno.EINVAL, "the RID's HWPT %d was not allocated with PASID", d.attachedHwpt);
+        }
+        Integer old = d.pasids.get(pasid);
+        if (old != null && old == target.id) {
+            return target;
+        }
+        connect(state, topo, d, target);
+        d.pasids.put(pasid, target.id);
+        if (old != null) {
+            disconnect(state, d, HwptOps.get(state, old));
+        }
+        return target;
+    }
+
+    /** Detaching a PASID that was never attached succeeds. */
+    public static void detachPasid(ContextState state, Topology topo, int deviceId, int pasid) {
+        DeviceObject d = get(state, deviceId);
+        checkPasid(topo, d, pasid);
+        Integer old = d.pasids.remove(pasid);
+        if (old != null) {
+            disconnect(state, d, HwptOps.get(state, old));
+        }
+    }
+
+    private static void checkPasid(Topology topo, DeviceObject d, int pasid) {
+        int bits = HwptOps.deviceSpec(topo, d).pasidBits();
+        if (bits == 0 || !HwptOps.iommuOf(topo, d).has("PASID")) {
+            throw ErrnoException.of(Errno.EINVAL, "device %s has no PASID support", d.rid);
+        }
+        if (pasid < 0 || pasid >= (1L << bits)) {
+            throw ErrnoException.of(Errno.EINVAL, "pasid %d beyond %d bits", pasid, bits);
+        }
+    }
+
+    /** The paging HWPT {@code ptId} names: a HWPT, or for an IOAS (RID only) a compatible auto HWPT, made if needed. */
+    private static HwptPagingObject resolve(ContextState state, Topology topo, DeviceObject d, int ptId, boolean pasid) {
+        IommufdObject pt = state.find(ptId);
+        if (pt == null) {
+            throw ErrnoException.of(Errno.ENOENT, "no object %d", ptId);
+        }
+        if (pt instanceof HwptPagingObject h) {
+            HwptOps.checkCompatible(topo, h, d);
+            return h;
+        }
+        if (pt instanceof IoasObject ioas && !pasid) {
+            for (Integer hid : ioas.hwpts) {
+                HwptPagingObject h = HwptOps.get(state, hid);
+                if (!h.auto) {
+                    continue;
+                }
+                try {
+                    HwptOps.checkCompatible(topo, h, d);
+                    return h;
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EINVAL) {
+                        throw e;
+                    }
+                }
+            }
+            IommuSpec iommu = HwptOps.iommuOf(topo, d);
+            EnumSet<Flag> flags = EnumSet.noneOf(Flag.class);
+            return HwptOps.createAuto(state, ioas, iommu, flags);
+        }
+        if (pt.type() == ObjectType.HWPT_NESTED) {
+            throw ErrnoException.of(Errno.EOPNOTSUPP, "nested HWPTs are attached through viommu-service (not available yet)");
+        }
+        throw ErrnoException.of(Errno.EINVAL, "object %d (%s) cannot be attached to", ptId, pt.type());
+    }
+
+    /** Takes a user of {@code h} and reserves the device's regions in its IOAS (EADDRINUSE if they take mapped or allowed IOVA). */
+    private static void connect(ContextState state, Topology topo, DeviceObject d, HwptPagingObject h) {
+        IoasObject ioas = IoasOps.get(state, h.ioasId);
+        String owner = owner(d);
+        List<IovaRange> regions = HwptOps.iommuOf(topo, d).reservedRegions().stream()
+                .map(DeviceOps::range).toList();
+        ioas.withTable(t -> {
+            if (!t.hasReservations(owner) && !regions.isEmpty()) {
+                t.reserve(owner, regions);
+            }
+            return null;
+        });
+        h.users++;
+    }
+
+    /** Drops a user of {@code h}: an auto HWPT goes with its last one; the device's regions leave an IOAS it no longer uses. */
+    private static void disconnect(ContextState state, DeviceObject d, HwptPagingObject h) {
+        h.users--;
+        if (h.auto && h.users == 0) {
+            HwptOps.destroy(state, h);
+        }
+        IoasObject ioas = IoasOps.get(state, h.ioasId);
+        boolean stillUses = d.attachedHwpt != null && HwptOps.get(state, d.attachedHwpt).ioasId == ioas.id
+                || d.pasids.values().stream().anyMatch(id -> HwptOps.get(state, id).ioasId == ioas.id);
+        if (!stillUses) {
+            ioas.withTable(t -> {
+                t.release(owner(d));
+                return null;
+            });
+        }
+    }
+
+    static String owner(DeviceObject d) {
+        return "dev:" + d.id;
+    }
+
+    private static IovaRange range(ReservedRegion r) {
+        return new IovaRange(r.start().bits(), r.last().bits());
+    }
+}
