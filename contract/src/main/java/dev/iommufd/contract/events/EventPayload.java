@@ -8,6 +8,14 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = SyncRequest.class, name = "SYNC"),
         @JsonSubTypes.Type(value = Completion.class, name = "COMPLETION"),
+        @JsonSubTypes.Type(value = DomainCreate.class, name = "DOMAIN_CREATE"),
+        @JsonSubTypes.Type(value = DomainDestroy.class, name = "DOMAIN_DESTROY"),
+        @JsonSubTypes.Type(value = MapRange.class, name = "MAP"),
+        @JsonSubTypes.Type(value = UnmapRange.class, name = "UNMAP"),
+        @JsonSubTypes.Type(value = AttachDevice.class, name = "ATTACH"),
+        @JsonSubTypes.Type(value = InvalidateIotlb.class, name = "INV_IOTLB"),
+        @JsonSubTypes.Type(value = InvalidateAtc.class, name = "INV_ATC"),
 })
-public sealed interface EventPayload permits SyncRequest, Completion {
+public sealed interface EventPayload permits SyncRequest, Completion, DomainCreate, DomainDestroy, MapRange, UnmapRange,
+        AttachDevice, InvalidateIotlb, InvalidateAtc {
 }

@@ -2,6 +2,7 @@ package dev.iommufd.sim.events;
 
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
+import dev.iommufd.sim.platform.Platform;
 import dev.iommufd.sim.queue.CommandQueues;
 import dev.iommufd.contract.topology.Topology;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,8 +28,8 @@ public class HwCommandConsumer {
     MeterRegistry metrics;
 
     @Inject
-    public HwCommandConsumer(Topology topology) {
-        this.queues = new CommandQueues(topology, Clock.systemUTC());
+    public HwCommandConsumer(Topology topology, Platform platform) {
+        this.queues = new CommandQueues(topology, platform, Clock.systemUTC());
     }
 
     /** A failure here nacks the record: it goes to the dead-letter topic and the stream moves on. */

@@ -6,13 +6,14 @@ import dev.iommufd.contract.events.SequenceClock;
 import dev.iommufd.contract.events.SequenceTracker;
 import dev.iommufd.contract.events.SyncRequest;
 import dev.iommufd.contract.topology.Topology;
+import dev.iommufd.sim.platform.Platform;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * The command queues of all IOMMUs (one per Kafka key). Commands are applied in arrival order; a
- * duplicate (sequence already applied) is skipped. A sync request is answered only after every
+ * The command queues of all IOMMUs (one per Kafka key). Commands are applied to the platform in
+ * arrival order; a duplicate (sequence already applied) is skipped. A sync request is answered only after every
  * earlier command of its queue took effect, which holds here because commands of a key are
  * applied one after another before the next is read.
  */
@@ -20,18 +21,26 @@ public final class CommandQueues {
     public static final String SOURCE = "hw-sim";
 
     private final Topology topology;
+    private final Platform platform;
     private final SequenceTracker applied = new SequenceTracker();
     private final SequenceClock sequence = new SequenceClock();
     private final Clock clock;
-    private long duplicates;
+    private volatile long duplicates;
 
-    public CommandQueues(Topology topology, Clock clock) {
+    public CommandQueues(Topology topology, Platform platform, Clock clock) {
         this.topology = topology;
+        this.platform = platform;
         this.clock = clock;
     }
 
     /** Applies one command and returns the events it causes (completions). */
-    public synchronized List<EventEnvelope> apply(EventEnvelope command) {
+    public List<EventEnvelope> apply(EventEnvelope command) {
+        synchronized (platform) {
+            return applyLocked(command);
+        }
+    }
+
+    private List<EventEnvelope> applyLocked(EventEnvelope command) {
         if (!applied.firstTime(command)) {
             duplicates++;
             return List.of();
@@ -48,10 +57,15 @@ public final class CommandQueues {
                     command.contextId(), command.key(), sequence.next(), command.correlationId(), clock.instant(),
                     command.traceparent(), done));
         }
-        throw new RejectedCommandException("not a command for hw-sim: " + command.payload().getClass().getSimpleName());
+        try {
+            platform.apply(command.payload());
+        } catch (IllegalArgumentException e) {
+            throw new RejectedCommandException(e.getMessage());
+        }
+        return List.of();
     }
 
-    public synchronized long duplicates() {
+    public long duplicates() {
         return duplicates;
     }
 

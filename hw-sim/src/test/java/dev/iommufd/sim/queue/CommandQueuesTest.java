@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CommandQueuesTest {
-    private final CommandQueues queues = new CommandQueues(Topology.defaults(), Clock.systemUTC());
+    private final CommandQueues queues = new CommandQueues(Topology.defaults(), new dev.iommufd.sim.platform.Platform(Topology.defaults(), new dev.iommufd.sim.memory.HostMemory()), Clock.systemUTC());
 
     private static EventEnvelope sync(String key, String iommu, long seq) {
         return new EventEnvelope(1, "id" + seq, "ioas-service", "ctx", key, seq, "corr-" + seq, Instant.now(), null,
