@@ -44,6 +44,23 @@ public final class EventJson {
         }
     }
 
+    /** A payload alone (as stored in an outbox before it gets its envelope). */
+    public static String writePayload(EventPayload p) {
+        try {
+            return MAPPER.writeValueAsString(p);
+        } catch (JsonProcessingException ex) {
+            throw new IllegalArgumentException("cannot encode payload: " + ex.getOriginalMessage(), ex);
+        }
+    }
+
+    public static EventPayload readPayload(String json) {
+        try {
+            return MAPPER.readValue(json, EventPayload.class);
+        } catch (JsonProcessingException ex) {
+            throw new MalformedEventException(ex.getOriginalMessage());
+        }
+    }
+
     public static EventEnvelope read(byte[] json) {
         return read(new String(json, StandardCharsets.UTF_8));
     }

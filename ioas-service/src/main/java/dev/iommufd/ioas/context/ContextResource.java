@@ -47,18 +47,17 @@ public class ContextResource {
         Context c = new Context();
         c.id = UUID.randomUUID().toString();
         c.createdAt = Instant.now();
-        c.state = ContextStore.encode(new ContextState());
+        ContextState st = new ContextState();
+        st.contextId = c.id;
+        c.state = ContextStore.encode(st);
         return c.persist().map(ignored -> Response.status(201).entity(new Created(c.id, tokens.issue(c.id))).build());
     }
 
     /** Close the fd: every object goes, devices are unbound (other services: with the close event, issue 3). */
     @DELETE
     @Path("{ctx}")
-    @WithTransaction
     public Uni<Response> close(@PathParam("ctx") String ctx) {
-        return ContextStore.find(ctx, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
-                .flatMap(c -> BoundDevice.delete("contextId", ctx).flatMap(n -> c.delete()))
-                .map(ignored -> Response.noContent().build());
+        return store.close(ctx).map(ignored -> Response.noContent().build());
     }
 
     @GET

@@ -6,6 +6,9 @@ import dev.iommufd.contract.api.ErrnoException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import dev.iommufd.contract.events.EventPayload;
+import dev.iommufd.contract.events.SyncRequest;
+import dev.iommufd.ioas.events.HwCommand;
 
 /**
  * Everything ioas-service knows about one context: the object table (one id space, ids never
@@ -13,11 +16,71 @@ import java.util.TreeMap;
  * transaction that holds the context's row lock, so a failed call changes nothing.
  */
 public class ContextState {
+    public String contextId;
     public int nextId = 1;
     public short rlimitMode;
     /** Next user VA handed to a MEMORY region of this context. */
     public long nextUserVa = 0x7f0000000000L;
     public TreeMap<Integer, IommufdObject> objects = new TreeMap<>();
+
+    /** Hardware commands this change needs, in order; not stored with the state (they go to the outbox). */
+    @JsonIgnore
+    public final List<HwCommand> commands = new ArrayList<>();
+
+    public void emit(String key, EventPayload payload) {
+        commands.add(new HwCommand(key, payload, null));
+    }
+
+    /** Set by a LAZY unmap: its flush is not waited for. */
+    @JsonIgnore
+    public boolean deferFlush;
+
+    /** Appends a sync to every queue that got commands after its last sync (unless the flush is deferred). */
+    public void syncEveryQueue() {
+        if (deferFlush) {
+            return;
+        }
+        java.util.LinkedHashSet<String> open = new java.util.LinkedHashSet<>();
+        for (HwCommand c : commands) {
+            if (c.payload() instanceof SyncRequest) {
+                open.remove(c.key());
+            } else {
+                open.add(c.key());
+            }
+        }
+        open.forEach(this::sync);
+    }
+
+    /** A sync (completion request) on {@code iommu}'s queue; returns its correlation id. */
+    public String sync(String iommu) {
+        String corr = java.util.UUID.randomUUID().toString();
+        commands.add(new HwCommand(iommu, new SyncRequest(iommu), corr));
+        return corr;
+    }
+
+    /** Commands that leave nothing of this context in the hardware: devices detached, domains dropped. */
+    public void teardown() {
+        java.util.Map<Integer, String> homes = new java.util.HashMap<>();
+        for (IommufdObject o : objects.values()) {
+            if (o instanceof dev.iommufd.ioas.hwpt.HwptPagingObject h) {
+                homes.put(h.id, h.iommu);
+            }
+        }
+        for (IommufdObject o : objects.values()) {
+            if (o instanceof dev.iommufd.ioas.device.DeviceObject d) {
+                if (d.attachedHwpt != null) {
+                    emit(homes.get(d.attachedHwpt), new dev.iommufd.contract.events.AttachDevice(d.rid, null, null));
+                }
+                d.pasids.forEach((pasid, h) -> emit(homes.get(h), new dev.iommufd.contract.events.AttachDevice(d.rid, pasid, null)));
+            }
+        }
+        homes.forEach((id, iommu) -> emit(iommu, new dev.iommufd.contract.events.DomainDestroy(domainName(id))));
+    }
+
+    /** The hardware name of a paging HWPT of this context (unique across contexts). */
+    public String domainName(int hwptId) {
+        return contextId + "/" + hwptId;
+    }
 
     public <T extends IommufdObject> T add(T obj) {
         obj.id = nextId++;

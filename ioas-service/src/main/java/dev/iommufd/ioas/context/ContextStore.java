@@ -6,17 +6,27 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.contract.events.EventJson;
+import dev.iommufd.ioas.events.HwCommand;
+import dev.iommufd.ioas.events.OutboxRecord;
+import dev.iommufd.ioas.events.OutboxRelay;
+import dev.iommufd.ioas.hw.HwQueueGateway;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * Loads a context's state, lets pure-Java code work on it, stores it back: all in one transaction
- * holding the context's row lock. An exception anywhere rolls everything back, so a refused call
- * changes nothing; concurrent calls on one context are serialised by the lock.
+ * Loads a context's state, lets pure-Java code work on it, stores it back together with the
+ * hardware commands the change needs (outbox): all in one transaction holding the context's row
+ * lock. An exception anywhere rolls everything back, so a refused call changes nothing and sends
+ * nothing; concurrent calls on one context are serialised by the lock.
  */
 @ApplicationScoped
 public class ContextStore {
@@ -24,21 +34,81 @@ public class ContextStore {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
+    @Inject
+    OutboxRelay relay;
+
+    @Inject
+    HwQueueGateway gateway;
+
     /** Read-only work on a consistent snapshot. */
     public <R> Uni<R> read(String ctx, Function<ContextState, R> work) {
-        return Panache.withSession(() -> find(ctx, LockModeType.NONE).map(c -> work.apply(decode(c.state))));
+        return Panache.withSession(() -> find(ctx, LockModeType.NONE).map(c -> work.apply(decode(ctx, c.state))));
     }
 
-    /** Changes the context; {@code work} may also do database work of its own in the same transaction. */
+    /**
+     * Changes the context. Returns once committed and, when the change programmed the hardware,
+     * once hw-sim completed a sync behind those commands on every queue used: the page tables are
+     * updated and (strict unmap) the invalidations took effect. A LAZY unmap queues no sync. A
+     * completion that does not come in time is EIO (the change itself is committed).
+     */
     public <R> Uni<R> write(String ctx, Function<ContextState, R> work) {
         return writeAsync(ctx, (c, st) -> Uni.createFrom().item(() -> work.apply(st)));
     }
 
     public <R> Uni<R> writeAsync(String ctx, BiFunction<Context, ContextState, Uni<R>> work) {
+        List<String> syncs = new ArrayList<>();
+        return commit(ctx, work, syncs)
+                .flatMap(r -> gateway.awaitAll(syncs).replaceWith(r))
+                .onFailure(TimeoutException.class)
+                .transform(t -> ErrnoException.of(Errno.EIO, "the IOMMU did not complete in time"));
+    }
+
+    private <R> Uni<R> commit(String ctx, BiFunction<Context, ContextState, Uni<R>> work, List<String> syncs) {
         return Panache.withTransaction(() -> find(ctx, LockModeType.PESSIMISTIC_WRITE).flatMap(c -> {
-            ContextState st = decode(c.state);
-            return work.apply(c, st).invoke(() -> c.state = encode(st));
-        }));
+                    ContextState st = decode(ctx, c.state);
+                    return work.apply(c, st).call(() -> {
+                        st.syncEveryQueue();
+                        c.state = encode(st);
+                        return persist(ctx, st.commands, syncs);
+                    });
+                }))
+                .onItem().invoke(relay::kick)
+                .onFailure().invoke(() -> gateway.forget(syncs));
+    }
+
+    private Uni<Void> persist(String ctx, List<HwCommand> commands, List<String> syncs) {
+        if (commands.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<OutboxRecord> rows = new ArrayList<>();
+        for (HwCommand cmd : commands) {
+            OutboxRecord r = new OutboxRecord();
+            r.key = cmd.key();
+            r.contextId = ctx;
+            r.correlationId = cmd.correlationId();
+            r.payload = EventJson.writePayload(cmd.payload());
+            rows.add(r);
+            if (cmd.correlationId() != null) {
+                syncs.add(cmd.correlationId());
+                gateway.expect(cmd.correlationId());
+            }
+        }
+        return OutboxRecord.persist(rows);
+    }
+
+    /**
+     * Closes a context: the hardware is told to detach its devices and drop its domains (through
+     * the outbox, in the same transaction), then the context and its bindings are deleted.
+     */
+    public Uni<Void> close(String ctx) {
+        return Panache.withTransaction(() -> find(ctx, LockModeType.PESSIMISTIC_WRITE).flatMap(c -> {
+                    ContextState st = decode(ctx, c.state);
+                    st.teardown();
+                    return persist(ctx, st.commands, new ArrayList<>())
+                            .flatMap(v -> BoundDevice.delete("contextId", ctx))
+                            .flatMap(n -> c.delete());
+                }))
+                .invoke(relay::kick);
     }
 
     static Uni<Context> find(String ctx, LockModeType lock) {
@@ -58,9 +128,11 @@ public class ContextStore {
         }
     }
 
-    static ContextState decode(String json) {
+    static ContextState decode(String ctx, String json) {
         try {
-            return JSON.readValue(json, ContextState.class);
+            ContextState st = JSON.readValue(json, ContextState.class);
+            st.contextId = ctx;
+            return st;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored context state unreadable", e);
         }

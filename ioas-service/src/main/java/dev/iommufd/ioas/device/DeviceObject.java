@@ -8,6 +8,8 @@ import java.util.TreeMap;
 public class DeviceObject extends IommufdObject {
     public String rid;
     public String iommu;
+    /** The device has an ATC (PCIe ATS): unmaps must invalidate it too. */
+    public boolean ats;
     /** HWPT the RID is attached to, or null (DMA blocked). */
     public Integer attachedHwpt;
     public TreeMap<Integer, Integer> pasids = new TreeMap<>();

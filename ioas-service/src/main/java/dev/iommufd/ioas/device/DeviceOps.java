@@ -15,6 +15,7 @@ import dev.iommufd.ioas.hwpt.HwptPagingObject;
 import dev.iommufd.ioas.hwpt.HwptPagingObject.Flag;
 import dev.iommufd.ioas.ioas.IoasObject;
 import dev.iommufd.ioas.ioas.IoasOps;
+import dev.iommufd.contract.events.AttachDevice;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -40,6 +41,7 @@ public final class DeviceOps {
         DeviceObject d = new DeviceObject();
         d.rid = rid;
         d.iommu = spec.iommu();
+        d.ats = spec.ats();
         return state.add(d);
     }
 
@@ -66,6 +68,7 @@ public final class DeviceOps {
         }
         connect(state, topo, d, target);
         d.attachedHwpt = target.id;
+        state.emit(target.iommu, new AttachDevice(d.rid, null, state.domainName(target.id)));
         if (old != null) {
             disconnect(state, d, HwptOps.get(state, old));
         }
@@ -79,6 +82,7 @@ public final class DeviceOps {
         }
         HwptPagingObject h = HwptOps.get(state, d.attachedHwpt);
         d.attachedHwpt = null;
+        state.emit(h.iommu, new AttachDevice(d.rid, null, null));
         disconnect(state, d, h);
     }
 
@@ -103,6 +107,7 @@ public final class DeviceOps {
         }
         connect(state, topo, d, target);
         d.pasids.put(pasid, target.id);
+        state.emit(target.iommu, new AttachDevice(d.rid, pasid, state.domainName(target.id)));
         if (old != null) {
             disconnect(state, d, HwptOps.get(state, old));
         }
@@ -115,7 +120,9 @@ public final class DeviceOps {
         checkPasid(topo, d, pasid);
         Integer old = d.pasids.remove(pasid);
         if (old != null) {
-            disconnect(state, d, HwptOps.get(state, old));
+            HwptPagingObject h = HwptOps.get(state, old);
+            state.emit(h.iommu, new AttachDevice(d.rid, pasid, null));
+            disconnect(state, d, h);
         }
     }
 

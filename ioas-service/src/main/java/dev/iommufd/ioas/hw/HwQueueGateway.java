@@ -2,73 +2,78 @@ package dev.iommufd.ioas.hw;
 
 import dev.iommufd.contract.events.Completion;
 import dev.iommufd.contract.events.EventEnvelope;
-import dev.iommufd.contract.events.EventJson;
-import dev.iommufd.contract.events.SequenceClock;
 import dev.iommufd.contract.events.SyncRequest;
-import dev.iommufd.contract.events.TraceContext;
+import dev.iommufd.ioas.config.IoasConfig;
+import dev.iommufd.ioas.events.CommandPublisher;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import dev.iommufd.ioas.config.IoasConfig;
-import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
- * ioas-service's side of the hardware command queues on Kafka: sends commands keyed by IOMMU and
- * matches hw-sim's completions to the waiting callers by correlation id.
+ * Matches hw-sim's completions to the callers waiting for them, by correlation id. A caller
+ * registers what it expects before its commands can be published, so no completion is missed.
  */
 @ApplicationScoped
 public class HwQueueGateway {
-    public static final String SOURCE = "ioas-service";
-
     @Inject
-    @Channel("hw-commands")
-    MutinyEmitter<String> commands;
+    CommandPublisher publisher;
 
     @Inject
     IoasConfig config;
 
-    private final SequenceClock sequence = new SequenceClock();
     private final ConcurrentHashMap<String, CompletableFuture<EventEnvelope>> pending = new ConcurrentHashMap<>();
 
+    public void expect(String correlationId) {
+        pending.putIfAbsent(correlationId, new CompletableFuture<>());
+    }
+
+    public void forget(Collection<String> correlationIds) {
+        correlationIds.forEach(pending::remove);
+    }
+
     /**
-     * A completion request on {@code iommu}'s queue (wait descriptor / CMD_SYNC): completes once
-     * hw-sim applied every command sent before it. Fails with {@link io.smallrye.mutiny.TimeoutException}
-     * if the hardware does not answer within {@code iommufd.ioas.sync-timeout}. (Mutiny's timeout: the
-     * SmallRye Fault Tolerance extension is not in this environment's Maven mirror.)
+     * Completes when every expected completion arrived; fails with {@link io.smallrye.mutiny.TimeoutException}
+     * after {@code iommufd.ioas.sync-timeout} (Mutiny's timeout: the SmallRye Fault Tolerance
+     * extension is not in this environment's Maven mirror).
      */
+    public Uni<List<EventEnvelope>> awaitAll(Collection<String> correlationIds) {
+        if (correlationIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        List<Uni<EventEnvelope>> waits = correlationIds.stream()
+                .map(c -> Uni.createFrom().completionStage(pending.computeIfAbsent(c, k -> new CompletableFuture<>())))
+                .toList();
+        return Uni.join().all(waits).andFailFast()
+                .ifNoItem().after(config.syncTimeout()).fail()
+                .onTermination().invoke(() -> forget(correlationIds));
+    }
+
+    /** A completion request on {@code iommu}'s queue: completes once hw-sim applied every command sent before it. */
     public Uni<EventEnvelope> sync(String iommu, String contextId) {
         return Uni.createFrom().deferred(() -> {
             String corr = UUID.randomUUID().toString();
-            CompletableFuture<EventEnvelope> done = new CompletableFuture<>();
-            pending.put(corr, done);
-            send(iommu, contextId, corr, new SyncRequest(iommu), done);
-            return Uni.createFrom().completionStage(done)
-                    .ifNoItem().after(config.syncTimeout()).fail()
-                    .onTermination().invoke(() -> pending.remove(corr));
+            expect(corr);
+            publisher.publish(iommu, contextId, corr, new SyncRequest(iommu)).whenComplete((ok, err) -> {
+                if (err != null) {
+                    CompletableFuture<EventEnvelope> f = pending.remove(corr);
+                    if (f != null) {
+                        f.completeExceptionally(err);
+                    }
+                }
+            });
+            return awaitAll(List.of(corr)).map(l -> l.get(0));
         });
-    }
-
-    /** Sequence allocation and hand-off to the producer happen together so per-key order is send order. */
-    private synchronized void send(String key, String contextId, String corr, SyncRequest payload,
-                                   CompletableFuture<EventEnvelope> done) {
-        EventEnvelope e = new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), SOURCE, contextId,
-                key, sequence.next(), corr, Instant.now(), TraceContext.newTraceparent(), payload);
-        commands.sendMessageAndForget(KafkaRecord.of(key, EventJson.write(e)).withNack(t -> {
-            done.completeExceptionally(t);
-            return CompletableFuture.completedFuture(null);
-        }));
     }
 
     /** Called for every completion on the topic; those of other services or old runs are ignored. */
     void onCompletion(EventEnvelope e) {
-        if (e.payload() instanceof Completion c && SOURCE.equals(c.source()) && e.correlationId() != null) {
-            CompletableFuture<EventEnvelope> f = pending.remove(e.correlationId());
+        if (e.payload() instanceof Completion c && CommandPublisher.SOURCE.equals(c.source()) && e.correlationId() != null) {
+            CompletableFuture<EventEnvelope> f = pending.get(e.correlationId());
             if (f != null) {
                 f.complete(e);
             }

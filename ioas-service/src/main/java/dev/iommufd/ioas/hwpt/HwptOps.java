@@ -15,6 +15,11 @@ import dev.iommufd.ioas.hwpt.HwptPagingObject.Flag;
 import dev.iommufd.ioas.ioas.IoasObject;
 import dev.iommufd.ioas.ioas.IoasOps;
 import java.util.List;
+import dev.iommufd.contract.events.DomainCreate;
+import dev.iommufd.contract.events.DomainDestroy;
+import dev.iommufd.contract.events.MapRange;
+import dev.iommufd.ioas.core.Area;
+import dev.iommufd.ioas.memory.MemoryObject;
 import java.util.Set;
 
 /**
@@ -95,7 +100,18 @@ public final class HwptOps {
         });
         ioas.hwpts.add(h.id);
         ioas.users++;
+        // the new domain starts with every mapping of its IOAS
+        state.emit(h.iommu, new DomainCreate(state.domainName(h.id), h.iommu, h.addressWidth, ioas.hugePages == 1));
+        for (Area a : ioas.table.areas()) {
+            state.emit(h.iommu, mapRange(state, h, a));
+        }
         return h;
+    }
+
+    /** The page-table update that makes domain {@code h} translate area {@code a}. */
+    public static MapRange mapRange(ContextState state, HwptPagingObject h, Area a) {
+        MemoryObject m = state.get((int) a.memoryId(), MemoryObject.class, "memory");
+        return new MapRange(state.domainName(h.id), a.iova(), a.length(), m.hostPa + a.offset(), a.readable(), a.writeable());
     }
 
     /** Removes a domain nothing is attached to; its IOAS gets its IOVA back. */
@@ -114,6 +130,7 @@ public final class HwptOps {
         if (h.faultId != null && state.find(h.faultId) != null) {
             state.find(h.faultId).users--;
         }
+        state.emit(h.iommu, new DomainDestroy(state.domainName(h.id)));
     }
 
     /** EINVAL unless {@code dev} can use domain {@code h} (same IOMMU type and instance rules, coherency, dirty). */

@@ -10,6 +10,12 @@ import dev.iommufd.ioas.memory.MemoryOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.iommufd.contract.events.InvalidateAtc;
+import dev.iommufd.contract.events.InvalidateIotlb;
+import dev.iommufd.contract.events.UnmapRange;
+import dev.iommufd.ioas.device.DeviceObject;
+import dev.iommufd.ioas.hwpt.HwptOps;
+import dev.iommufd.ioas.hwpt.HwptPagingObject;
 
 /** IOAS operations (IOMMU_IOAS_*). Each either completes or throws with the state unchanged by the caller's transaction. */
 public final class IoasOps {
@@ -73,6 +79,7 @@ public final class IoasOps {
         long off = offset;
         Area a = ioas.withTable(t -> t.map(fixed ? iova : null, length, r, w, mem.id, off, hint));
         mem.users++;
+        programMap(state, ioas, List.of(a));
         return a;
     }
 
@@ -81,6 +88,7 @@ public final class IoasOps {
         IoasObject ioas = get(state, ioasId);
         List<Area> removed = ioas.withTable(t -> t.unmap(iova, length));
         removed.forEach(a -> state.get((int) a.memoryId(), MemoryObject.class, "memory").users--);
+        programUnmap(state, ioas, removed);
         return removed;
     }
 
@@ -122,7 +130,51 @@ public final class IoasOps {
             return null;
         });
         made.forEach(a -> state.get((int) a.memoryId(), MemoryObject.class, "memory").users++);
+        programMap(state, dst, made);
         return made;
+    }
+
+    /** Every domain of the IOAS gets the new areas before the call returns (they are queued before any later command). */
+    private static void programMap(ContextState state, IoasObject ioas, List<Area> areas) {
+        for (int hid : ioas.hwpts) {
+            HwptPagingObject h = HwptOps.get(state, hid);
+            areas.forEach(a -> state.emit(h.iommu, HwptOps.mapRange(state, h, a)));
+        }
+    }
+
+    /**
+     * For every domain of the IOAS: remove the areas from its page table, invalidate them in the
+     * IOTLB of every IOMMU its devices sit behind and in the ATC of every ATS device attached to it,
+     * then (STRICT) a sync on its queue, which the caller waits for. LAZY queues the same commands
+     * without a sync: the call returns after the page-table update is committed, before the flush.
+     */
+    private static void programUnmap(ContextState state, IoasObject ioas, List<Area> removed) {
+        for (int hid : ioas.hwpts) {
+            HwptPagingObject h = HwptOps.get(state, hid);
+            String domain = state.domainName(h.id);
+            java.util.TreeSet<String> iommus = new java.util.TreeSet<>(List.of(h.iommu));
+            List<DeviceObject> atsDevices = new ArrayList<>();
+            for (DeviceObject d : state.all(DeviceObject.class)) {
+                if (Integer.valueOf(h.id).equals(d.attachedHwpt) || d.pasids.containsValue(h.id)) {
+                    iommus.add(d.iommu);
+                    if (d.ats) {
+                        atsDevices.add(d);
+                    }
+                }
+            }
+            for (Area a : removed) {
+                state.emit(h.iommu, new UnmapRange(domain, a.iova(), a.length()));
+            }
+            for (Area a : removed) {
+                iommus.forEach(i -> state.emit(h.iommu, new InvalidateIotlb(i, domain, a.iova(), a.length())));
+                atsDevices.forEach(d -> state.emit(h.iommu, new InvalidateAtc(d.rid, a.iova(), a.length())));
+            }
+            if ("STRICT".equals(ioas.invalidationMode)) {
+                state.sync(h.iommu);
+            } else {
+                state.deferFlush = true;
+            }
+        }
     }
 
     public static void setAllowed(ContextState state, int ioasId, List<IovaRange> ranges) {

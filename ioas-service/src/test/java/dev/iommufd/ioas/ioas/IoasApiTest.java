@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 /** The ioas-service API of API.md end to end over HTTP and PostgreSQL: rules, errnos, and that refused calls change nothing. */
 @QuarkusTest
 @QuarkusTestResource(LocalInfraTestResource.class)
+@QuarkusTestResource(dev.iommufd.ioas.FakeHardwareResource.class)
 class IoasApiTest {
     String ctx;
     String token;
