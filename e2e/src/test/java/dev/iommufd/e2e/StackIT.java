@@ -99,4 +99,93 @@ class StackIT {
         given().contentType(ContentType.JSON).body("{\"data\":\"3q2+7w==\"}").put(hw + "/v1/hw/memory/0x2000").then().statusCode(204);
         given().get(hw + "/v1/hw/memory/0x2000?length=4").then().statusCode(200).body("data", equalTo("3q2+7w=="));
     }
+
+    static io.restassured.specification.RequestSpecification as(String token) {
+        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+    }
+
+    static JsonPath dma(String rid, String iova, int length) {
+        return given().contentType(ContentType.JSON).body("{\"iova\":\"" + iova + "\",\"length\":" + length + ",\"write\":false}")
+                .post(stack.url(Service.HW_SIM) + "/v1/hw/devices/" + rid + "/dma").then().statusCode(200).extract().jsonPath();
+    }
+
+    static long stale() {
+        return given().get(stack.url(Service.HW_SIM) + "/v1/hw/stats").then().statusCode(200).extract().jsonPath().getLong("staleTranslations");
+    }
+
+    /**
+     * The acceptance flow of issue 3: map, attach, DMA through hw-sim, restart of ioas-service,
+     * strict unmap, DMA faults, no stale translation; then LAZY, then close.
+     */
+    @Test
+    void dmaThroughTheHardwareAndStrictUnmap() {
+        String nic = "0000:03:00.0";
+        String hw = stack.url(Service.HW_SIM);
+        JsonPath c = open();
+        String ctx = stack.url(Service.IOAS) + "/v1/contexts/" + c.getString("id");
+        String token = c.getString("token");
+        JsonPath mem = as(token).body("{\"length\":\"0x200000\"}").post(ctx + "/memory").then().statusCode(201).extract().jsonPath();
+        long hostPa = Long.decode(mem.getString("hostPa"));
+        given().contentType(ContentType.JSON).body("{\"data\":\"aGVsbG8=\"}")
+                .put(hw + "/v1/hw/memory/0x" + Long.toHexString(hostPa + 0x1000)).then().statusCode(204);
+        int dev = as(token).body("{\"rid\":\"" + nic + "\"}").post(ctx + "/devices").then().statusCode(201).extract().jsonPath().getInt("id");
+        int ioas = as(token).body("{}").post(ctx + "/ioas").then().statusCode(201).extract().jsonPath().getInt("id");
+        as(token).body("{\"flags\":[\"FIXED_IOVA\",\"READABLE\",\"WRITEABLE\"],\"memoryId\":" + mem.getInt("id")
+                + ",\"start\":0,\"length\":\"0x200000\",\"iova\":\"0x40000000\"}").post(ctx + "/ioas/" + ioas + "/map")
+                .then().statusCode(201).body("iova", equalTo("0x40000000"));
+        // DMA blocked before attach
+        org.junit.jupiter.api.Assertions.assertEquals("FAULT", dma(nic, "0x40001000", 5).getString("status"));
+        int hwpt = as(token).body("{\"ptId\":" + ioas + "}").put(ctx + "/devices/" + dev + "/attachment")
+                .then().statusCode(200).extract().jsonPath().getInt("hwptId");
+
+        JsonPath read = dma(nic, "0x40001000", 5);
+        org.junit.jupiter.api.Assertions.assertEquals("OK", read.getString("status"), read.prettify());
+        org.junit.jupiter.api.Assertions.assertEquals("aGVsbG8=", read.getString("data"));
+        given().contentType(ContentType.JSON).body("{\"iova\":\"0x40002000\",\"write\":true,\"data\":\"d29ybGQ=\"}")
+                .post(hw + "/v1/hw/devices/" + nic + "/dma").then().statusCode(200).body("status", equalTo("OK"));
+        given().get(hw + "/v1/hw/memory/0x" + Long.toHexString(hostPa + 0x2000) + "?length=5").then().body("data", equalTo("d29ybGQ="));
+
+        // ioas-service restarts: every object, reference and mapping is still there
+        stack.stop(Service.IOAS);
+        stack.up();
+        as(token).get(ctx + "/objects").then().statusCode(200).body("objects.type",
+                org.hamcrest.Matchers.containsInAnyOrder("MEMORY", "DEVICE", "IOAS", "HWPT_PAGING"));
+        as(token).get(ctx + "/devices/" + dev).then().body("attached.hwptId", equalTo(hwpt));
+        as(token).get(ctx + "/ioas/" + ioas + "/mappings").then().body("mappings[0].iova", equalTo("0x40000000"));
+        as(token).delete(ctx + "/memory/" + mem.getInt("id")).then().statusCode(409).body("errno", equalTo("EBUSY"));
+
+        long staleBefore = stale();
+        dma(nic, "0x40001000", 5); // the IOTLB and the ATC hold the translation now
+        as(token).body("{\"iova\":\"0x40000000\",\"length\":\"0x200000\"}").post(ctx + "/ioas/" + ioas + "/unmap")
+                .then().statusCode(200).body("length", equalTo("0x200000"));
+        JsonPath after = dma(nic, "0x40001000", 5);
+        org.junit.jupiter.api.Assertions.assertEquals("FAULT", after.getString("status"), after.prettify());
+        org.junit.jupiter.api.Assertions.assertEquals(staleBefore, stale(), "strict unmap left a stale translation");
+        given().get(hw + "/v1/hw/devices/" + nic + "/atc").then().statusCode(200).body("entries", org.hamcrest.Matchers.hasSize(0));
+
+        // LAZY: unmap answers before the flush; the range faults once the flush is through
+        as(token).body("{\"mode\":\"LAZY\"}").put(ctx + "/ioas/" + ioas + "/options/invalidation").then().statusCode(200);
+        as(token).body("{\"flags\":[\"FIXED_IOVA\",\"READABLE\"],\"memoryId\":" + mem.getInt("id")
+                + ",\"start\":0,\"length\":\"0x1000\",\"iova\":\"0x40000000\"}").post(ctx + "/ioas/" + ioas + "/map").then().statusCode(201);
+        org.junit.jupiter.api.Assertions.assertEquals("OK", dma(nic, "0x40000000", 4).getString("status"));
+        as(token).body("{\"iova\":\"0x40000000\",\"length\":\"0x1000\"}").post(ctx + "/ioas/" + ioas + "/unmap").then().statusCode(200);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String status = "OK";
+        while (status.equals("OK") && System.nanoTime() < deadline) {
+            status = dma(nic, "0x40000000", 4).getString("status");
+        }
+        org.junit.jupiter.api.Assertions.assertEquals("FAULT", status, "the lazy flush never came");
+
+        // closing the context leaves nothing of it in the hardware
+        as(token).body("{\"flags\":[\"FIXED_IOVA\",\"READABLE\"],\"memoryId\":" + mem.getInt("id")
+                + ",\"start\":0,\"length\":\"0x1000\",\"iova\":\"0x50000000\"}").post(ctx + "/ioas/" + ioas + "/map").then().statusCode(201);
+        org.junit.jupiter.api.Assertions.assertEquals("OK", dma(nic, "0x50000000", 4).getString("status"));
+        as(token).delete(ctx).then().statusCode(204);
+        deadline = System.nanoTime() + 10_000_000_000L;
+        status = "OK";
+        while (status.equals("OK") && System.nanoTime() < deadline) {
+            status = dma(nic, "0x50000000", 4).getString("status");
+        }
+        org.junit.jupiter.api.Assertions.assertEquals("FAULT", status, "closed context still translates");
+    }
 }
