@@ -47,19 +47,46 @@ public class DemoCommand implements Callable<Integer> {
                     + sync.body().path("latencyUs").asLong() + " µs");
         }
 
-        section("simulated host memory");
-        step("PUT", hw + "/v1/hw/memory/0x100000", null, "{\"data\":\"aW9tbXVmZA==\"}", 204);
-        step("GET", hw + "/v1/hw/memory/0x100000?length=8", null, null, 200);
+        section("give a device a DMA address space: memory, bind, IOAS, map, attach");
+        Http.Reply mem = step("POST", ioas + "/v1/contexts/" + id + "/memory", token, "{\"length\":\"0x200000\"}", 201);
+        long hostPa = Long.decode(mem.body().path("hostPa").asText());
+        step("PUT", hw + "/v1/hw/memory/0x" + Long.toHexString(hostPa + 0x1000), null, "{\"data\":\"aW9tbXVmZA==\"}", 204);
+        System.out.println("   (the VMM's memory at host PA 0x" + Long.toHexString(hostPa) + " now holds \"iommufd\" at +0x1000)");
+        int dev = step("POST", ioas + "/v1/contexts/" + id + "/devices", token, "{\"rid\":\"0000:03:00.0\"}", 201).body().path("id").asInt();
+        step("GET", ioas + "/v1/contexts/" + id + "/devices/" + dev + "/hw-info", token, null, 200);
+        int as = step("POST", ioas + "/v1/contexts/" + id + "/ioas", token, "{}", 201).body().path("id").asInt();
+        String ioasUrl = ioas + "/v1/contexts/" + id + "/ioas/" + as;
+        step("POST", ioasUrl + "/map", token, "{\"flags\":[\"FIXED_IOVA\",\"READABLE\",\"WRITEABLE\"],\"memoryId\":"
+                + mem.body().path("id").asInt() + ",\"length\":\"0x200000\",\"iova\":\"0x40000000\"}", 201);
+        step("POST", hw + "/v1/hw/devices/0000:03:00.0/dma", null, "{\"iova\":\"0x40001000\",\"length\":7,\"write\":false}", 200);
+        System.out.println("   (not attached yet: the DMA is blocked)");
+        step("PUT", ioas + "/v1/contexts/" + id + "/devices/" + dev + "/attachment", token, "{\"ptId\":" + as + "}", 200);
+        step("GET", ioasUrl + "/iova-ranges", token, null, 200);
+        System.out.println("   (the domain's 48-bit aperture and the MSI window are no longer usable IOVA)");
+
+        section("DMA through hw-sim: ATC → IOTLB → page walk");
+        step("POST", hw + "/v1/hw/devices/0000:03:00.0/dma", null, "{\"iova\":\"0x40001000\",\"length\":7,\"write\":false}", 200);
+        step("POST", hw + "/v1/hw/devices/0000:03:00.0/dma", null, "{\"iova\":\"0x40001000\",\"length\":7,\"write\":false}", 200);
+        step("GET", hw + "/v1/hw/iommus/dmar0/iotlb", null, null, 200);
+        step("GET", hw + "/v1/hw/devices/0000:03:00.0/atc", null, null, 200);
+
+        section("strict unmap: answered only after hw-sim invalidated the IOTLB and the ATC");
+        step("POST", ioasUrl + "/unmap", token, "{\"iova\":\"0x40000000\",\"length\":\"0x200000\"}", 200);
+        step("POST", hw + "/v1/hw/devices/0000:03:00.0/dma", null, "{\"iova\":\"0x40001000\",\"length\":7,\"write\":false}", 200);
+        Http.Reply stats = step("GET", hw + "/v1/hw/stats", null, null, 200);
+        System.out.println("   staleTranslations = " + stats.body().path("staleTranslations").asLong() + " (must stay 0 in STRICT mode)");
 
         section("what a client gets wrong, it is told exactly (nothing changes)");
         step("PUT", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, "{\"value\":2}", 400);
+        step("PUT", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, "{\"value\":0}", 409);
         step("PUT", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, "{\"value\":0,\"bogus\":1}", 400);
         step("GET", ioas + "/v1/contexts/" + id + "/objects", null, null, 401);
         Http.Reply other = http.call("POST", ioas + "/v1/contexts", null, "{}");
         step("GET", ioas + "/v1/contexts/" + id + "/objects", other.body().path("token").asText(), null, 404);
         step("GET", l.url(Service.VIOMMU) + "/v1/contexts/" + id + "/viommus/1", token, null, 404);
         step("GET", l.url(Service.FAULT) + "/v1/contexts/" + id + "/fault-queues/1/faults", token, null, 404);
-        step("GET", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, null, 200);
+        step("POST", ioasUrl + "/unmap", token, "{\"iova\":\"0x40000000\",\"length\":\"0x1000\"}", 404);
+        step("DELETE", ioas + "/v1/contexts/" + id + "/objects/" + as, token, null, 409);
 
         section("close the contexts");
         step("DELETE", ioas + "/v1/contexts/" + id, token, null, 204);
