@@ -55,7 +55,7 @@ public final class LocalInfra {
     /** Everything a service needs to run against this checkout's servers and token keys. */
     public Map<String, String> serviceConfig() {
         Map<String, String> c = new LinkedHashMap<>(endpoints().quarkusConfig());
-        c.putAll(TokenKeys.ensure(runDir).quarkusConfig());
+        c.putAll(tokenKeys().quarkusConfig());
         return c;
     }
 
@@ -73,6 +73,11 @@ public final class LocalInfra {
     public String status() {
         return "kafka    " + kafka.bootstrap() + "  " + (kafka.running() ? "UP" : "DOWN") + "\n"
                 + "postgres " + postgres.jdbcUrl() + "  " + (postgres.running() ? "UP" : "DOWN") + "  (data " + postgres.dataDir() + ")";
+    }
+
+    /** This checkout's context-token key pair (made on first use). */
+    public TokenKeys tokenKeys() {
+        return TokenKeys.ensure(runDir);
     }
 
     public Path runDir() {

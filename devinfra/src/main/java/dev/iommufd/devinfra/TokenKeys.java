@@ -42,6 +42,19 @@ public final class TokenKeys {
         return publicKey;
     }
 
+    /** The signing key, for tests that issue tokens as ioas-service does. */
+    public java.security.PrivateKey loadPrivateKey() {
+        try {
+            String pem = Files.readString(privateKey).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+            return java.security.KeyFactory.getInstance("RSA")
+                    .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The services' configuration keys for these files. */
     public Map<String, String> quarkusConfig() {
         Map<String, String> c = new LinkedHashMap<>();

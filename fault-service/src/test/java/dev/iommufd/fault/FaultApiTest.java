@@ -5,19 +5,13 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.devinfra.LocalInfraTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import io.smallrye.jwt.build.Jwt;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** fault-service's API conventions and token rules, against real PostgreSQL and Kafka. */
@@ -28,7 +22,7 @@ class FaultApiTest {
 
     /** A token as ioas-service would issue it, signed with the checkout's private key. */
     static String token(String ctx) {
-        return Jwt.issuer("iommufd").subject(ctx).expiresIn(600).sign(privateKey());
+        return Jwt.issuer("iommufd").subject(ctx).expiresIn(600).sign(new LocalInfra(LocalInfra.repoRoot()).tokenKeys().loadPrivateKey());
     }
 
     static RequestSpecification as(String ctx) {
@@ -63,15 +57,5 @@ class FaultApiTest {
         as(CTX).body("{}").post(url).then().statusCode(400).body("errno", equalTo("EINVAL"));
         as(CTX).body("{\"responses\":[{\"code\":\"SUCCESS\"}]}").post(url).then().statusCode(400).body("errno", equalTo("EINVAL"));
         as(CTX).body("{\"responses\":[]}").post(url).then().statusCode(404).body("errno", equalTo("ENOENT"));
-    }
-
-    private static PrivateKey privateKey() {
-        try {
-            String loc = ConfigProvider.getConfig().getValue("smallrye.jwt.sign.key.location", String.class);
-            String pem = Files.readString(Path.of(loc)).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
