@@ -154,6 +154,18 @@ class StackIT {
         as(token).get(ctx + "/ioas/" + ioas + "/mappings").then().body("mappings[0].iova", equalTo("0x40000000"));
         as(token).delete(ctx + "/memory/" + mem.getInt("id")).then().statusCode(409).body("errno", equalTo("EBUSY"));
 
+        // hw-sim restarts: it stores nothing and rebuilds its tables from its input topic
+        String digest = given().get(hw + "/v1/hw/state/digest").then().statusCode(200).extract().jsonPath().getString("digest");
+        stack.stop(Service.HW_SIM);
+        stack.up();
+        long until = System.nanoTime() + 60_000_000_000L;
+        String rebuilt = "";
+        while (!rebuilt.equals(digest) && System.nanoTime() < until) {
+            rebuilt = given().get(hw + "/v1/hw/state/digest").then().statusCode(200).extract().jsonPath().getString("digest");
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(digest, rebuilt, "hw-sim did not rebuild the same state");
+        org.junit.jupiter.api.Assertions.assertEquals("aGVsbG8=", dma(nic, "0x40001000", 5).getString("data"));
+
         long staleBefore = stale();
         dma(nic, "0x40001000", 5); // the IOTLB and the ATC hold the translation now
         as(token).body("{\"iova\":\"0x40000000\",\"length\":\"0x200000\"}").post(ctx + "/ioas/" + ioas + "/unmap")
@@ -187,5 +199,38 @@ class StackIT {
             status = dma(nic, "0x50000000", 4).getString("status");
         }
         org.junit.jupiter.api.Assertions.assertEquals("FAULT", status, "closed context still translates");
+    }
+
+    /** Dirty tracking: bits set by DMA writes in hw-sim, read and cleared through ioas-service and Kafka. */
+    @Test
+    void dirtyBitmapFollowsDmaWrites() {
+        String rid = "0000:04:00.0";
+        String hw = stack.url(Service.HW_SIM);
+        JsonPath c = open();
+        String ctx = stack.url(Service.IOAS) + "/v1/contexts/" + c.getString("id");
+        String token = c.getString("token");
+        int mem = as(token).body("{\"length\":\"0x200000\"}").post(ctx + "/memory").then().statusCode(201).extract().jsonPath().getInt("id");
+        int dev = as(token).body("{\"rid\":\"" + rid + "\"}").post(ctx + "/devices").then().statusCode(201).extract().jsonPath().getInt("id");
+        int ioas = as(token).body("{}").post(ctx + "/ioas").then().statusCode(201).extract().jsonPath().getInt("id");
+        int hwpt = as(token).body("{\"deviceId\":" + dev + ",\"ptId\":" + ioas + ",\"flags\":[\"DIRTY_TRACKING\"]}")
+                .post(ctx + "/hwpts").then().statusCode(201).extract().jsonPath().getInt("id");
+        as(token).body("{\"ptId\":" + hwpt + "}").put(ctx + "/devices/" + dev + "/attachment").then().statusCode(200);
+        as(token).body("{\"flags\":[\"FIXED_IOVA\",\"READABLE\",\"WRITEABLE\"],\"memoryId\":" + mem
+                + ",\"length\":\"0x10000\",\"iova\":\"0x80000000\"}").post(ctx + "/ioas/" + ioas + "/map").then().statusCode(201);
+        String bitmap = ctx + "/hwpts/" + hwpt + "/dirty-bitmap";
+        String req = "{\"iova\":\"0x80000000\",\"length\":\"0x10000\",\"pageSize\":4096}";
+        as(token).body(req).post(bitmap).then().statusCode(400).body("errno", equalTo("EINVAL"));
+        as(token).body("{\"enable\":true}").post(ctx + "/hwpts/" + hwpt + "/dirty-tracking").then().statusCode(200);
+        String write = "{\"iova\":\"%s\",\"write\":true,\"data\":\"AQID\"}";
+        given().contentType(ContentType.JSON).body(String.format(write, "0x80000000")).post(hw + "/v1/hw/devices/" + rid + "/dma").then().body("status", equalTo("OK"));
+        given().contentType(ContentType.JSON).body(String.format(write, "0x80003ffe")).post(hw + "/v1/hw/devices/" + rid + "/dma").then().body("status", equalTo("OK"));
+        // pages 0, 3 and 4: bits 0b11001 = 0x19 in the first little-endian byte
+        as(token).body(req.replace("}", ",\"flags\":[\"NO_CLEAR\"]}")).post(bitmap).then().statusCode(200)
+                .body("dirtyPages", equalTo(3)).body("bitmap", equalTo("GQAAAAAAAAA="));
+        as(token).body(req).post(bitmap).then().statusCode(200).body("dirtyPages", equalTo(3));
+        as(token).body(req).post(bitmap).then().statusCode(200).body("dirtyPages", equalTo(0)).body("bitmap", equalTo("AAAAAAAAAAA="));
+        given().contentType(ContentType.JSON).body(String.format(write, "0x80000000")).post(hw + "/v1/hw/devices/" + rid + "/dma").then().body("status", equalTo("OK"));
+        as(token).body(req).post(bitmap).then().statusCode(200).body("dirtyPages", equalTo(1)).body("bitmap", equalTo("AQAAAAAAAAA="));
+        as(token).delete(ctx).then().statusCode(204);
     }
 }

@@ -15,7 +15,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = AttachDevice.class, name = "ATTACH"),
         @JsonSubTypes.Type(value = InvalidateIotlb.class, name = "INV_IOTLB"),
         @JsonSubTypes.Type(value = InvalidateAtc.class, name = "INV_ATC"),
+        @JsonSubTypes.Type(value = SetDirtyTracking.class, name = "SET_DIRTY_TRACKING"),
+        @JsonSubTypes.Type(value = ReadDirty.class, name = "READ_DIRTY"),
+        @JsonSubTypes.Type(value = DirtyReport.class, name = "DIRTY_REPORT"),
 })
 public sealed interface EventPayload permits SyncRequest, Completion, DomainCreate, DomainDestroy, MapRange, UnmapRange,
-        AttachDevice, InvalidateIotlb, InvalidateAtc {
+        AttachDevice, InvalidateIotlb, InvalidateAtc, SetDirtyTracking, ReadDirty, DirtyReport {
 }

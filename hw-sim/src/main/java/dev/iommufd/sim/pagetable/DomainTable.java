@@ -23,6 +23,9 @@ public final class DomainTable {
     private final int addressWidth;
     private final boolean hugePages;
     private final NavigableMap<Long, Leaf> leaves = new TreeMap<>(Long::compareUnsigned);
+    /** 4 KiB pages written by DMA since tracking started or was last cleared (the PTEs' dirty bits). */
+    private final java.util.TreeSet<Long> dirty = new java.util.TreeSet<>(Long::compareUnsigned);
+    private boolean dirtyTracking;
 
     public DomainTable(String id, String iommu, int addressWidth, boolean hugePages) {
         this.id = id;
@@ -75,6 +78,31 @@ public final class DomainTable {
     public Leaf walk(long addr) {
         Map.Entry<Long, Leaf> e = leaves.floorEntry(addr);
         return e != null && e.getValue().covers(addr) ? e.getValue() : null;
+    }
+
+    /** Enabling clears what was recorded before, as the kernel does when tracking starts. */
+    public void setDirtyTracking(boolean enable) {
+        if (enable && !dirtyTracking) {
+            dirty.clear();
+        }
+        dirtyTracking = enable;
+    }
+
+    /** A DMA write reached {@code addr}: every write sets the dirty bit again, whatever was cached. */
+    public void written(long addr) {
+        if (dirtyTracking) {
+            dirty.add(addr & -SZ_4K);
+        }
+    }
+
+    /** The dirty 4 KiB pages inside [iova, iova+length); cleared unless {@code keep}. */
+    public java.util.List<Long> readDirty(long iova, long length, boolean keep) {
+        java.util.NavigableSet<Long> in = dirty.subSet(iova & -SZ_4K, true, iova + length - 1, true);
+        java.util.List<Long> out = new ArrayList<>(in);
+        if (!keep) {
+            in.clear();
+        }
+        return out;
     }
 
     public int size() {

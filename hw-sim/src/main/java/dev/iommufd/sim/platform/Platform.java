@@ -7,6 +7,7 @@ import dev.iommufd.contract.events.EventPayload;
 import dev.iommufd.contract.events.InvalidateAtc;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.MapRange;
+import dev.iommufd.contract.events.SetDirtyTracking;
 import dev.iommufd.contract.events.UnmapRange;
 import dev.iommufd.contract.topology.DeviceSpec;
 import dev.iommufd.contract.topology.IommuSpec;
@@ -99,6 +100,8 @@ public final class Platform {
                 atc.invalidate(null, i.iova(), i.length());
             }
             counters.get(d.iommu()).invalidation("DEVICE_TLB");
+        } else if (p instanceof SetDirtyTracking d) {
+            domain(d.domain()).setDirtyTracking(d.enable());
         } else {
             throw new IllegalArgumentException("not a hardware command: " + p.getClass().getSimpleName());
         }
@@ -132,6 +135,7 @@ public final class Platform {
                 byte[] part = new byte[chunk];
                 System.arraycopy(data, (int) done, part, 0, chunk);
                 memory.write(pa, part);
+                domain(domainId).written(addr);
             } else {
                 System.arraycopy(memory.read(pa, chunk), 0, out, (int) done, chunk);
             }
@@ -180,6 +184,11 @@ public final class Platform {
             LOG.warnf("stale translation: %s served 0x%x of domain %s from a removed mapping", where, addr, table.id());
         }
         return hit.leaf();
+    }
+
+    /** The dirty pages of a domain's range, cleared unless {@code noClear}. */
+    public java.util.List<Long> readDirty(String domainId, long iova, long length, boolean noClear) {
+        return domain(domainId).readDirty(iova, length, noClear);
     }
 
     public Map<String, Counters> counters() {

@@ -1,6 +1,9 @@
 package dev.iommufd.sim.queue;
 
 import dev.iommufd.contract.events.Completion;
+import dev.iommufd.contract.events.DirtyReport;
+import dev.iommufd.contract.events.EventPayload;
+import dev.iommufd.contract.events.ReadDirty;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.SequenceClock;
 import dev.iommufd.contract.events.SequenceTracker;
@@ -52,10 +55,16 @@ public final class CommandQueues {
             if (topology.iommu(sync.iommu()).isEmpty()) {
                 throw new RejectedCommandException("no IOMMU " + sync.iommu());
             }
-            Completion done = new Completion(sync.iommu(), command.source(), command.sequence());
-            return List.of(new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), SOURCE,
-                    command.contextId(), command.key(), sequence.next(), command.correlationId(), clock.instant(),
-                    command.traceparent(), done));
+            return List.of(answer(command, new Completion(sync.iommu(), command.source(), command.sequence())));
+        }
+        if (command.payload() instanceof ReadDirty read) {
+            List<Long> pages;
+            try {
+                pages = platform.readDirty(read.domain(), read.iova(), read.length(), read.noClear());
+            } catch (IllegalArgumentException e) {
+                throw new RejectedCommandException(e.getMessage());
+            }
+            return List.of(answer(command, new DirtyReport(read.domain(), command.source(), pages)));
         }
         try {
             platform.apply(command.payload());
@@ -63,6 +72,12 @@ public final class CommandQueues {
             throw new RejectedCommandException(e.getMessage());
         }
         return List.of();
+    }
+
+    /** hw-sim's reply to a command: same key, correlation and trace. */
+    private EventEnvelope answer(EventEnvelope command, EventPayload payload) {
+        return new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), SOURCE, command.contextId(),
+                command.key(), sequence.next(), command.correlationId(), clock.instant(), command.traceparent(), payload);
     }
 
     public long duplicates() {

@@ -136,4 +136,19 @@ class PlatformTest {
         assertEquals(512, small.size());
         assertThrows(IllegalArgumentException.class, () -> small.map(1L << 48, 0x1000, 0, true, true));
     }
+
+    @Test
+    void dirtyTrackingReportsEveryWriteAfterAClear() {
+        setup(STORAGE, false);
+        p.dma(STORAGE, null, 0x200000, 4, true, new byte[4]);
+        assertEquals(java.util.List.of(), p.readDirty("c/1", 0x200000, 0x400000, false), "not tracking yet");
+        p.apply(new dev.iommufd.contract.events.SetDirtyTracking("c/1", true));
+        p.dma(STORAGE, null, 0x200ffe, 4, true, new byte[4]); // spans two pages
+        p.dma(STORAGE, null, 0x205000, 4, false, null);        // reads do not dirty
+        assertEquals(java.util.List.of(0x200000L, 0x201000L), p.readDirty("c/1", 0x200000, 0x400000, true));
+        assertEquals(java.util.List.of(0x200000L, 0x201000L), p.readDirty("c/1", 0x200000, 0x400000, false));
+        assertEquals(java.util.List.of(), p.readDirty("c/1", 0x200000, 0x400000, false));
+        p.dma(STORAGE, null, 0x200000, 4, true, new byte[4]); // cached translation, written again
+        assertEquals(java.util.List.of(0x200000L), p.readDirty("c/1", 0x200000, 0x1000, false));
+    }
 }

@@ -1,6 +1,8 @@
 package dev.iommufd.ioas.hw;
 
 import dev.iommufd.contract.events.Completion;
+import dev.iommufd.contract.events.DirtyReport;
+import dev.iommufd.contract.events.EventPayload;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.SyncRequest;
 import dev.iommufd.ioas.config.IoasConfig;
@@ -55,10 +57,19 @@ public class HwQueueGateway {
 
     /** A completion request on {@code iommu}'s queue: completes once hw-sim applied every command sent before it. */
     public Uni<EventEnvelope> sync(String iommu, String contextId) {
+        return request(iommu, contextId, new SyncRequest(iommu));
+    }
+
+    /**
+     * Sends one command that hw-sim answers (e.g. a dirty read) straight to its queue and waits for
+     * the answer. Not through the outbox: it changes no state of ours, and every earlier change of
+     * the context was completed before its call returned.
+     */
+    public Uni<EventEnvelope> request(String key, String contextId, EventPayload payload) {
         return Uni.createFrom().deferred(() -> {
             String corr = UUID.randomUUID().toString();
             expect(corr);
-            publisher.publish(iommu, contextId, corr, new SyncRequest(iommu)).whenComplete((ok, err) -> {
+            publisher.publish(key, contextId, corr, payload).whenComplete((ok, err) -> {
                 if (err != null) {
                     CompletableFuture<EventEnvelope> f = pending.remove(corr);
                     if (f != null) {
@@ -70,9 +81,11 @@ public class HwQueueGateway {
         });
     }
 
-    /** Called for every completion on the topic; those of other services or old runs are ignored. */
+    /** Called for every answer on the completions topic; those for other services or old runs are ignored. */
     void onCompletion(EventEnvelope e) {
-        if (e.payload() instanceof Completion c && CommandPublisher.SOURCE.equals(c.source()) && e.correlationId() != null) {
+        boolean ours = e.payload() instanceof Completion c && CommandPublisher.SOURCE.equals(c.source())
+                || e.payload() instanceof DirtyReport d && CommandPublisher.SOURCE.equals(d.source());
+        if (ours && e.correlationId() != null) {
             CompletableFuture<EventEnvelope> f = pending.get(e.correlationId());
             if (f != null) {
                 f.complete(e);

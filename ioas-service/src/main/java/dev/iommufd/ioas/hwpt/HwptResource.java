@@ -5,6 +5,9 @@ import dev.iommufd.contract.api.Require;
 import dev.iommufd.ioas.context.ContextStore;
 import dev.iommufd.ioas.hwpt.HwptPagingObject.Flag;
 import dev.iommufd.ioas.topology.TopologySource;
+import dev.iommufd.contract.api.U64;
+import dev.iommufd.contract.events.DirtyReport;
+import dev.iommufd.ioas.hw.HwQueueGateway;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -30,6 +33,9 @@ public class HwptResource {
     @Inject
     TopologySource topology;
 
+    @Inject
+    HwQueueGateway gateway;
+
     public record AllocRequest(Integer deviceId, Integer ptId, List<String> flags, Integer faultId) {}
 
     public record Created(int id) {}
@@ -54,6 +60,43 @@ public class HwptResource {
             HwptPagingObject h = HwptOps.get(st, id);
             return new HwptView(h.id, "HWPT_PAGING", h.ioasId, h.iommu, Flags.names(h.flags), h.auto, h.users, h.dirtyTracking);
         });
+    }
+
+    public record DirtyTrackingRequest(Boolean enable) {}
+
+    public record DirtyBitmapRequest(U64 iova, U64 length, U64 pageSize, List<String> flags) {}
+
+    public record DirtyBitmap(String bitmap, long dirtyPages) {}
+
+    public enum BitmapFlag { NO_CLEAR }
+
+    /** IOMMU_HWPT_SET_DIRTY_TRACKING. */
+    @POST
+    @Path("{id}/dirty-tracking")
+    public Uni<DirtyTrackingRequest> dirtyTracking(@PathParam("ctx") String ctx, @PathParam("id") int id, DirtyTrackingRequest req) {
+        boolean enable = Require.field(Require.body(req).enable(), "enable");
+        return store.write(ctx, st -> {
+            DirtyTracking.set(st, HwptOps.get(st, id), enable);
+            return new DirtyTrackingRequest(enable);
+        });
+    }
+
+    /** IOMMU_HWPT_GET_DIRTY_BITMAP: one bit per {@code pageSize} page, little-endian u64 words, base64. */
+    @POST
+    @Path("{id}/dirty-bitmap")
+    public Uni<DirtyBitmap> dirtyBitmap(@PathParam("ctx") String ctx, @PathParam("id") int id, DirtyBitmapRequest req) {
+        Require.body(req);
+        Set<BitmapFlag> flags = Flags.parse(req.flags(), BitmapFlag.class);
+        DirtyTracking.Query q = DirtyTracking.query(Require.field(req.iova(), "iova").bits(), Require.field(req.length(), "length").bits(),
+                Require.field(req.pageSize(), "pageSize").bits(), flags.contains(BitmapFlag.NO_CLEAR));
+        return store.read(ctx, st -> DirtyTracking.check(st, HwptOps.get(st, id), q))
+                .flatMap(read -> gateway.request(read.key(), ctx, read.command()))
+                .map(answer -> {
+                    DirtyTracking.Bitmap b = DirtyTracking.bitmap(q, ((DirtyReport) answer.payload()).dirtyPages());
+                    return new DirtyBitmap(b.base64(), b.dirtyPages());
+                })
+                .onFailure(io.smallrye.mutiny.TimeoutException.class)
+                .transform(t -> dev.iommufd.contract.api.ErrnoException.of(dev.iommufd.contract.api.Errno.EIO, "the IOMMU did not answer in time"));
     }
 
     @DELETE
