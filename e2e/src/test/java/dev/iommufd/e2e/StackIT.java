@@ -233,4 +233,35 @@ class StackIT {
         as(token).body(req).post(bitmap).then().statusCode(200).body("dirtyPages", equalTo(1)).body("bitmap", equalTo("AQAAAAAAAAA="));
         as(token).delete(ctx).then().statusCode(204);
     }
+
+    /** A FAULT object made by fault-service lives in ioas-service's id space and obeys its lifetime rules. */
+    @Test
+    void faultQueuesShareTheContextIdSpace() {
+        JsonPath c = open();
+        String id = c.getString("id");
+        String token = c.getString("token");
+        String ioasCtx = stack.url(Service.IOAS) + "/v1/contexts/" + id;
+        String faultCtx = stack.url(Service.FAULT) + "/v1/contexts/" + id;
+        int ioas = as(token).body("{}").post(ioasCtx + "/ioas").then().statusCode(201).extract().jsonPath().getInt("id");
+        int fault = as(token).body("{}").post(faultCtx + "/fault-queues").then().statusCode(201).extract().jsonPath().getInt("id");
+        org.junit.jupiter.api.Assertions.assertEquals(ioas + 1, fault, "one id space across services");
+        as(token).get(ioasCtx + "/objects").then().body("objects.type", org.hamcrest.Matchers.contains("IOAS", "FAULT"));
+        as(token).get(faultCtx + "/fault-queues/" + fault + "/faults").then().statusCode(200).body("groups", org.hamcrest.Matchers.hasSize(0));
+        int dev = as(token).body("{\"rid\":\"0000:05:00.0\"}").post(ioasCtx + "/devices").then().statusCode(201).extract().jsonPath().getInt("id");
+        as(token).body("{\"deviceId\":" + dev + ",\"ptId\":" + ioas + ",\"flags\":[\"FAULT_ID_VALID\"],\"faultId\":" + ioas + "}")
+                .post(ioasCtx + "/hwpts").then().statusCode(404).body("errno", equalTo("ENOENT"));
+        int hwpt = as(token).body("{\"deviceId\":" + dev + ",\"ptId\":" + ioas + ",\"flags\":[\"FAULT_ID_VALID\"],\"faultId\":" + fault + "}")
+                .post(ioasCtx + "/hwpts").then().statusCode(201).extract().jsonPath().getInt("id");
+        // held by the HWPT: both the typed and the generic destroy are EBUSY, and nothing changes
+        as(token).delete(faultCtx + "/fault-queues/" + fault).then().statusCode(409).body("errno", equalTo("EBUSY"));
+        as(token).delete(ioasCtx + "/objects/" + fault).then().statusCode(409).body("errno", equalTo("EBUSY"));
+        as(token).get(faultCtx + "/fault-queues/" + fault + "/faults").then().statusCode(200);
+        as(token).delete(ioasCtx + "/objects/" + hwpt).then().statusCode(204);
+        as(token).delete(ioasCtx + "/objects/" + fault).then().statusCode(204);
+        as(token).get(faultCtx + "/fault-queues/" + fault + "/faults").then().statusCode(404).body("errno", equalTo("ENOENT"));
+        as(token).get(ioasCtx + "/objects").then().body("objects.type", org.hamcrest.Matchers.contains("IOAS", "DEVICE"));
+        as(token).delete(ioasCtx).then().statusCode(204);
+        // the context is gone: fault-service cannot get an id for it
+        as(token).body("{}").post(faultCtx + "/fault-queues").then().statusCode(404).body("errno", equalTo("ENOENT"));
+    }
 }

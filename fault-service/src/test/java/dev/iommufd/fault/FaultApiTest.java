@@ -49,6 +49,16 @@ class FaultApiTest {
     }
 
     @Test
+    void allocValidationAndIoasServiceDown() {
+        String url = "/v1/contexts/" + CTX + "/fault-queues";
+        as(CTX).body("{\"flags\":[\"WHATEVER\"]}").post(url).then().statusCode(422).body("errno", equalTo("EOPNOTSUPP"));
+        as(CTX).body("{\"flags\":[],\"x\":1}").post(url).then().statusCode(400).body("errno", equalTo("E2BIG"));
+        // no ioas-service runs in this module's tests: the id cannot be allocated, nothing is stored
+        as(CTX).body("{}").post(url).then().statusCode(422).body("errno", equalTo("EIO"));
+        as(CTX).get(url + "/1/faults").then().statusCode(404).body("errno", equalTo("ENOENT"));
+    }
+
+    @Test
     void responsesRequestValidation() {
         String url = "/v1/contexts/" + CTX + "/fault-queues/3/responses";
         as(CTX).body("{\"responses\":[],\"extra\":1}").post(url).then().statusCode(400).body("errno", equalTo("E2BIG"));

@@ -3,7 +3,12 @@ package dev.iommufd.fault.queue;
 import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
 import dev.iommufd.contract.api.Require;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import dev.iommufd.contract.api.Flags;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -17,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Fault queues: consume page-request groups, answer them by cookie. */
-@Path("/v1/contexts/{ctx}/fault-queues/{id}")
+@Path("/v1/contexts/{ctx}/fault-queues")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class FaultQueueResource {
@@ -26,8 +31,45 @@ public class FaultQueueResource {
 
     public record ResponsesRequest(List<Response> responses) {}
 
+    @Inject
+    @RestClient
+    ObjectIds ids;
+
+    public record AllocRequest(List<String> flags) {}
+
+    public record Created(int id) {}
+
+    enum NoFlag {}
+
+    /** IOMMU_FAULT_QUEUE_ALLOC: the id comes from the context's id space in ioas-service. */
+    @POST
+    public Uni<jakarta.ws.rs.core.Response> alloc(@PathParam("ctx") String ctx, AllocRequest req) {
+        if (req != null) {
+            Flags.parse(req.flags(), NoFlag.class);
+        }
+        return ids.allocate(ctx, new ObjectIds.AllocRequest("FAULT"))
+                .onFailure().transform(RemoteErrno::of)
+                .flatMap(a -> Panache.withTransaction(() -> {
+                    FaultQueue q = new FaultQueue();
+                    q.contextId = ctx;
+                    q.id = a.id();
+                    return q.persist();
+                }).onFailure().call(t -> ids.release(ctx, a.id()).onFailure().recoverWithNull())
+                        .map(ignored -> jakarta.ws.rs.core.Response.status(201).entity(new Created(a.id())).build()));
+    }
+
+    /** Destroy: EBUSY while a HWPT was created with it (ioas-service holds that reference). */
+    @DELETE
+    @Path("{id}")
+    public Uni<jakarta.ws.rs.core.Response> destroy(@PathParam("ctx") String ctx, @PathParam("id") int id) {
+        return Panache.withTransaction(() -> FaultQueue.get(ctx, id)
+                .call(q -> ids.release(ctx, id).onFailure().transform(RemoteErrno::of))
+                .call(q -> q.delete()))
+                .map(ignored -> jakarta.ws.rs.core.Response.noContent().build());
+    }
+
     @GET
-    @Path("faults")
+    @Path("{id}/faults")
     @WithSession
     public Uni<Map<String, List<Object>>> faults(@PathParam("ctx") String ctx, @PathParam("id") int id,
                                                  @QueryParam("maxGroups") Integer maxGroups) {
@@ -39,7 +81,7 @@ public class FaultQueueResource {
     }
 
     @POST
-    @Path("responses")
+    @Path("{id}/responses")
     @WithSession
     public Uni<Map<String, Integer>> respond(@PathParam("ctx") String ctx, @PathParam("id") int id, ResponsesRequest req) {
         List<Response> responses = Require.field(Require.body(req).responses(), "responses");

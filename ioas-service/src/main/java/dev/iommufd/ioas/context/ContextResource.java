@@ -67,13 +67,30 @@ public class ContextResource {
                 st.objects.values().stream().map(o -> new ObjectRef(o.id, o.type().name())).toList()));
     }
 
-    /** IOMMU_DESTROY for any type owned here. */
+    @Inject
+    @org.eclipse.microprofile.rest.client.inject.RestClient
+    OwnerServices owners;
+
+    /**
+     * IOMMU_DESTROY for any type. Objects owned here are destroyed here; a FAULT goes to
+     * fault-service's typed destroy with the caller's token (without holding this context's lock,
+     * since that service releases the id here).
+     */
     @DELETE
     @Path("{ctx}/objects/{id}")
-    public Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("id") int id) {
-        return store.write(ctx, st -> {
-            destroy(st, id);
-            return Response.noContent().build();
+    public Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("id") int id,
+                                 @jakarta.ws.rs.HeaderParam("Authorization") String authorization) {
+        return store.read(ctx, st -> st.find(id)).flatMap(o -> {
+            if (o instanceof ExternalObject e && e.kind == ObjectType.FAULT) {
+                return owners.destroyFaultQueue(ctx, id, authorization)
+                        .map(r -> Response.noContent().build())
+                        .onFailure(jakarta.ws.rs.WebApplicationException.class)
+                        .recoverWithItem(t -> ((jakarta.ws.rs.WebApplicationException) t).getResponse());
+            }
+            return store.write(ctx, st -> {
+                destroy(st, id);
+                return Response.noContent().build();
+            });
         });
     }
 

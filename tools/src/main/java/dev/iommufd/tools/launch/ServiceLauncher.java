@@ -117,6 +117,8 @@ public final class ServiceLauncher {
         cmd.add("-Dquarkus.http.port=" + ports.get(s));
         cmd.add("-Diommufd.services.ioas-url=" + url(Service.IOAS));
         cmd.add("-Diommufd.services.hw-sim-url=" + url(Service.HW_SIM));
+        cmd.add("-Diommufd.services.fault-url=" + url(Service.FAULT));
+        cmd.add("-Diommufd.services.viommu-url=" + url(Service.VIOMMU));
         cmd.add("-jar");
         cmd.add(jar.toString());
         try {

@@ -1,0 +1,24 @@
+package dev.iommufd.fault.queue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iommufd.contract.api.Errno;
+import dev.iommufd.contract.api.ErrnoException;
+import jakarta.ws.rs.WebApplicationException;
+
+/** Passes on the errno another service answered with (its body follows API.md); anything else is EIO. */
+final class RemoteErrno {
+    private RemoteErrno() {}
+
+    static Throwable of(Throwable t) {
+        if (t instanceof WebApplicationException w) {
+            try {
+                JsonNode body = w.getResponse().readEntity(JsonNode.class);
+                Errno e = Errno.valueOf(body.path("errno").asText());
+                return new ErrnoException(e, body.path("message").asText(e.name()));
+            } catch (RuntimeException ignored) {
+                // fall through
+            }
+        }
+        return ErrnoException.of(Errno.EIO, "ioas-service unavailable: %s", t.getMessage());
+    }
+}
