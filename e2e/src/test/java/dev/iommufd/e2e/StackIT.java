@@ -261,7 +261,10 @@ class StackIT {
         as(token).delete(ioasCtx + "/objects/" + fault).then().statusCode(204);
         as(token).get(faultCtx + "/fault-queues/" + fault + "/faults").then().statusCode(404).body("errno", equalTo("ENOENT"));
         as(token).get(ioasCtx + "/objects").then().body("objects.type", org.hamcrest.Matchers.contains("IOAS", "DEVICE"));
+        int left = as(token).body("{}").post(faultCtx + "/fault-queues").then().statusCode(201).extract().jsonPath().getInt("id");
         as(token).delete(ioasCtx).then().statusCode(204);
+        // closing the context reached fault-service: its queue is gone too
+        as(token).get(faultCtx + "/fault-queues/" + left + "/faults").then().statusCode(404).body("errno", equalTo("ENOENT"));
         // the context is gone: fault-service cannot get an id for it
         as(token).body("{}").post(faultCtx + "/fault-queues").then().statusCode(404).body("errno", equalTo("ENOENT"));
     }

@@ -53,12 +53,22 @@ public class ContextResource {
         return c.persist().map(ignored -> Response.status(201).entity(new Created(c.id, tokens.issue(c.id))).build());
     }
 
-    /** Close the fd: every object goes, devices are unbound (other services: with the close event, issue 3). */
+    /** Close the fd: every object goes, devices are unbound, the hardware forgets the context, fault-service drops its queues. */
     @DELETE
     @Path("{ctx}")
     public Uni<Response> close(@PathParam("ctx") String ctx) {
-        return store.close(ctx).map(ignored -> Response.noContent().build());
+        return store.close(ctx)
+                .call(() -> faultService.closed(ctx).onFailure().invoke(t ->
+                        LOG.warnf("context %s closed, but fault-service did not drop its fault queues: %s", ctx, t.toString()))
+                        .onFailure().recoverWithNull())
+                .map(ignored -> Response.noContent().build());
     }
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ContextResource.class);
+
+    @Inject
+    @org.eclipse.microprofile.rest.client.inject.RestClient
+    ContextClosedNotifier faultService;
 
     @GET
     @Path("{ctx}/objects")
