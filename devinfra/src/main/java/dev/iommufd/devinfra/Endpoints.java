@@ -6,6 +6,15 @@ import java.util.Map;
 /** Where the local Kafka broker and PostgreSQL server listen, in the config keys the services read. */
 public record Endpoints(String kafkaBootstrap, String jdbcUrl, String reactiveUrl, String user, String password) {
 
+    /** The same servers, another database on the PostgreSQL server. */
+    public Endpoints withDatabase(String db) {
+        return new Endpoints(kafkaBootstrap, swap(jdbcUrl, db), swap(reactiveUrl, db), user, password);
+    }
+
+    private static String swap(String url, String db) {
+        return url.substring(0, url.lastIndexOf('/') + 1) + db;
+    }
+
     /** Quarkus configuration that points a service at these servers. */
     public Map<String, String> quarkusConfig() {
         Map<String, String> c = new LinkedHashMap<>();

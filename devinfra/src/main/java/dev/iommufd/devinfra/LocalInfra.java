@@ -54,9 +54,18 @@ public final class LocalInfra {
 
     /** Everything a service needs to run against this checkout's servers and token keys. */
     public Map<String, String> serviceConfig() {
-        Map<String, String> c = new LinkedHashMap<>(endpoints().quarkusConfig());
+        return serviceConfig(endpoints());
+    }
+
+    public Map<String, String> serviceConfig(Endpoints e) {
+        Map<String, String> c = new LinkedHashMap<>(e.quarkusConfig());
         c.putAll(tokenKeys().quarkusConfig());
         return c;
+    }
+
+    /** Endpoints with a new, empty database whose name starts with {@code prefix} (older ones are dropped). */
+    public Endpoints isolated(String prefix) {
+        return endpoints().withDatabase(postgres.freshDatabase(prefix));
     }
 
     public void stop() {

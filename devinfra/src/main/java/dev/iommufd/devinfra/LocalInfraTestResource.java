@@ -13,7 +13,8 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
     public Map<String, String> start() {
         LocalInfra infra = new LocalInfra(LocalInfra.repoRoot());
         infra.ensureUp();
-        return infra.serviceConfig();
+        // every test run gets an empty database: nothing one run leaves (a bound device) meets the next
+        return infra.serviceConfig(infra.isolated("test_"));
     }
 
     @Override

@@ -100,6 +100,30 @@ public final class Postgres {
                 Duration.ofSeconds(60));
     }
 
+    /**
+     * A new, empty database; first drops databases of earlier runs with the same prefix, so test
+     * data never leaks from one run into the next (devices, for one, can be bound only once).
+     */
+    public String freshDatabase(String prefix) {
+        String name = prefix + Long.toHexString(System.currentTimeMillis()) + Long.toHexString(System.nanoTime() & 0xfff);
+        try (Connection c = DriverManager.getConnection(url("postgres"), USER, PASSWORD);
+             Statement s = c.createStatement()) {
+            java.util.List<String> old = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE '" + prefix + "%'")) {
+                while (rs.next()) {
+                    old.add(rs.getString(1));
+                }
+            }
+            for (String db : old) {
+                s.execute("DROP DATABASE IF EXISTS \"" + db + "\" WITH (FORCE)");
+            }
+            s.execute("CREATE DATABASE \"" + name + "\"");
+            return name;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     private boolean canConnect(String db) {
         try (Connection c = DriverManager.getConnection(url(db), USER, PASSWORD)) {
             return c.isValid(2);

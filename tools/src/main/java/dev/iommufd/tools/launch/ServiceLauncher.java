@@ -1,5 +1,6 @@
 package dev.iommufd.tools.launch;
 
+import dev.iommufd.devinfra.Endpoints;
 import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.devinfra.Procs;
 import java.io.IOException;
@@ -26,6 +27,8 @@ public final class ServiceLauncher {
     private final LocalInfra infra;
     private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
     private final String runName;
+    /** null: the checkout's main database; else this database (end-to-end tests use a fresh one). */
+    private Endpoints endpoints;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
@@ -42,6 +45,14 @@ public final class ServiceLauncher {
             int base = env == null || env.isBlank() ? s.defaultPort() : Integer.parseInt(env.trim());
             ports.put(s, base + portOffset);
         }
+    }
+
+    /** Runs the services on a new, empty database (older ones of this prefix are dropped). */
+    public ServiceLauncher withFreshDatabase(String prefix) {
+        down(false); // services of an earlier run of this name would still use the old database
+        infra.ensureUp();
+        this.endpoints = infra.isolated(prefix);
+        return this;
     }
 
     public static ServiceLauncher forCli() {
@@ -113,7 +124,7 @@ public final class ServiceLauncher {
         stop(s); // a stale process of ours that is not ready
         List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        infra.serviceConfig().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        (endpoints == null ? infra.serviceConfig() : infra.serviceConfig(endpoints)).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-Dquarkus.http.port=" + ports.get(s));
         cmd.add("-Diommufd.services.ioas-url=" + url(Service.IOAS));
         cmd.add("-Diommufd.services.hw-sim-url=" + url(Service.HW_SIM));
