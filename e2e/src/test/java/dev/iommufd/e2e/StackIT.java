@@ -109,6 +109,16 @@ class StackIT {
                 .post(stack.url(Service.HW_SIM) + "/v1/hw/devices/" + rid + "/dma").then().statusCode(200).extract().jsonPath();
     }
 
+    /** Polls a 4-byte DMA read until its status is {@code wanted} (or 10 s pass); returns the last status. */
+    static String statusWithin10s(String rid, String iova, String wanted) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String status = dma(rid, iova, 4).getString("status");
+        while (!status.equals(wanted) && System.nanoTime() < deadline) {
+            status = dma(rid, iova, 4).getString("status");
+        }
+        return status;
+    }
+
     static long stale() {
         return given().get(stack.url(Service.HW_SIM) + "/v1/hw/stats").then().statusCode(200).extract().jsonPath().getLong("staleTranslations");
     }
@@ -182,24 +192,14 @@ class StackIT {
                 + ",\"start\":0,\"length\":\"0x1000\",\"iova\":\"0x40000000\"}").post(ctx + "/ioas/" + ioas + "/map").then().statusCode(201);
         org.junit.jupiter.api.Assertions.assertEquals("OK", dma(nic, "0x40000000", 4).getString("status"));
         as(token).body("{\"iova\":\"0x40000000\",\"length\":\"0x1000\"}").post(ctx + "/ioas/" + ioas + "/unmap").then().statusCode(200);
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        String status = "OK";
-        while (status.equals("OK") && System.nanoTime() < deadline) {
-            status = dma(nic, "0x40000000", 4).getString("status");
-        }
-        org.junit.jupiter.api.Assertions.assertEquals("FAULT", status, "the lazy flush never came");
+        org.junit.jupiter.api.Assertions.assertEquals("FAULT", statusWithin10s(nic, "0x40000000", "FAULT"), "the lazy flush never came");
 
         // closing the context leaves nothing of it in the hardware
         as(token).body("{\"flags\":[\"FIXED_IOVA\",\"READABLE\"],\"memoryId\":" + mem.getInt("id")
                 + ",\"start\":0,\"length\":\"0x1000\",\"iova\":\"0x50000000\"}").post(ctx + "/ioas/" + ioas + "/map").then().statusCode(201);
         org.junit.jupiter.api.Assertions.assertEquals("OK", dma(nic, "0x50000000", 4).getString("status"));
         as(token).delete(ctx).then().statusCode(204);
-        deadline = System.nanoTime() + 10_000_000_000L;
-        status = "OK";
-        while (status.equals("OK") && System.nanoTime() < deadline) {
-            status = dma(nic, "0x50000000", 4).getString("status");
-        }
-        org.junit.jupiter.api.Assertions.assertEquals("FAULT", status, "closed context still translates");
+        org.junit.jupiter.api.Assertions.assertEquals("FAULT", statusWithin10s(nic, "0x50000000", "FAULT"), "closed context still translates");
     }
 
     /** Dirty tracking: bits set by DMA writes in hw-sim, read and cleared through ioas-service and Kafka. */
