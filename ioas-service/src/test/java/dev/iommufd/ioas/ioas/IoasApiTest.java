@@ -152,7 +152,7 @@ class IoasApiTest {
 
     @Test
     void aDeviceIsBoundInOneContextAtATime() {
-        int nic = create("/devices", "{\"rid\":\"0000:04:00.0\"}");
+        create("/devices", "{\"rid\":\"0000:04:00.0\"}");
         JsonPath other = given().contentType(ContentType.JSON).post("/v1/contexts").then().statusCode(201).extract().jsonPath();
         RequestSpecification asOther = given().header("Authorization", "Bearer " + other.getString("token")).contentType(ContentType.JSON);
         asOther.body("{\"rid\":\"0000:04:00.0\"}").post("/v1/contexts/" + other.getString("id") + "/devices")
@@ -164,7 +164,6 @@ class IoasApiTest {
         given().header("Authorization", "Bearer " + other.getString("token")).contentType(ContentType.JSON).body("{\"rid\":\"0000:04:00.0\"}")
                 .post("/v1/contexts/" + other.getString("id") + "/devices").then().statusCode(201);
         given().header("Authorization", "Bearer " + other.getString("token")).delete("/v1/contexts/" + other.getString("id")).then().statusCode(204);
-        org.junit.jupiter.api.Assertions.assertTrue(nic > 0);
     }
 
     @Test
