@@ -49,8 +49,8 @@ public final class TranslationCache {
         return null;
     }
 
-    public void fill(String domain, Integer pasid, Leaf leaf) {
-        entries.put(new Key(domain, pasid, leaf.iova(), leaf.size()), new CachedTranslation(domain, pasid, leaf));
+    public void fill(String domain, Integer pasid, Leaf leaf, long unmaps) {
+        entries.put(new Key(domain, pasid, leaf.iova(), leaf.size()), new CachedTranslation(domain, pasid, leaf, unmaps));
     }
 
     /** Drops entries of {@code domain} (any domain if null) overlapping [iova, iova+length); all of them if length is 0. */

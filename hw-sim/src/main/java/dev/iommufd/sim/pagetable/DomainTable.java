@@ -26,6 +26,8 @@ public final class DomainTable {
     /** 4 KiB pages written by DMA since tracking started or was last cleared (the PTEs' dirty bits). */
     private final java.util.TreeSet<Long> dirty = new java.util.TreeSet<>(Long::compareUnsigned);
     private boolean dirtyTracking;
+    /** Counts unmaps: a cached leaf copied before the last unmap may be stale, one copied after cannot. */
+    private long unmaps;
 
     public DomainTable(String id, String iommu, int addressWidth, boolean hugePages) {
         this.id = id;
@@ -71,6 +73,7 @@ public final class DomainTable {
         long last = iova + length - 1;
         List<Long> gone = new ArrayList<>(leaves.subMap(iova, true, last, true).keySet());
         gone.forEach(leaves::remove);
+        unmaps++;
         return gone.size();
     }
 
@@ -103,6 +106,10 @@ public final class DomainTable {
             in.clear();
         }
         return out;
+    }
+
+    public long unmaps() {
+        return unmaps;
     }
 
     public int size() {

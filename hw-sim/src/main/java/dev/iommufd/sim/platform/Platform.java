@@ -144,6 +144,17 @@ public final class Platform {
         return DmaResult.ok(write ? null : Base64.getEncoder().encodeToString(out));
     }
 
+    /** The host PA a DMA by {@code rid} at {@code addr} would use, or -1 on a fault: the translation path alone. */
+    public long translateAddress(String rid, Integer pasid, long addr) {
+        DeviceSpec dev = device(rid);
+        String domainId = attachments.get(attachKey(rid, pasid));
+        if (domainId == null) {
+            return -1;
+        }
+        Leaf leaf = translate(dev, counters.get(dev.iommu()), domainId, pasid, addr);
+        return leaf == null ? -1 : leaf.translate(addr);
+    }
+
     /** ATC (ATS devices) → IOTLB → page walk; fills the caches on the way back. */
     private Leaf translate(DeviceSpec dev, Counters c, String domainId, Integer pasid, long addr) {
         DomainTable table = domain(domainId);
@@ -160,7 +171,7 @@ public final class Platform {
         if (hit != null) {
             c.iotlbHits++;
             if (atc != null) {
-                atc.fill(domainId, pasid, hit.leaf());
+                atc.fill(domainId, pasid, hit.leaf(), hit.unmaps());
             }
             return checked(c, table, hit, addr, "IOTLB of " + dev.iommu());
         }
@@ -168,9 +179,9 @@ public final class Platform {
         c.walks++;
         Leaf leaf = table.walk(addr);
         if (leaf != null) {
-            iotlb.fill(domainId, pasid, leaf);
+            iotlb.fill(domainId, pasid, leaf, table.unmaps());
             if (atc != null) {
-                atc.fill(domainId, pasid, leaf);
+                atc.fill(domainId, pasid, leaf, table.unmaps());
             }
         }
         return leaf;
@@ -178,6 +189,9 @@ public final class Platform {
 
     /** The hardware uses a cached entry as it is; we count it when the real table no longer has it. */
     private Leaf checked(Counters c, DomainTable table, CachedTranslation hit, long addr, String where) {
+        if (hit.unmaps() == table.unmaps()) {
+            return hit.leaf(); // nothing was unmapped since it was cached
+        }
         Leaf now = table.walk(addr);
         if (now == null || now.generation() != hit.leaf().generation()) {
             c.staleTranslations++;
