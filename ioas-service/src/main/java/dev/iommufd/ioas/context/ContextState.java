@@ -113,6 +113,12 @@ public class ContextState {
         objects.remove(id);
     }
 
+    /** IOMMU_DESTROY through a typed URL: ENOENT unless {@code id} is of that type, EBUSY while held. */
+    public <T extends IommufdObject> void destroy(int id, Class<T> type, String what) {
+        get(id, type, what);
+        destroy(id);
+    }
+
     /** Removes an object nothing else refers to any more (the last reference went away). */
     public void drop(int id) {
         objects.remove(id);

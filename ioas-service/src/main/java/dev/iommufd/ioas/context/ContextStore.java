@@ -64,15 +64,22 @@ public class ContextStore {
     }
 
     private <R> Uni<R> commit(String ctx, BiFunction<Context, ContextState, Uni<R>> work, List<String> syncs) {
+        java.util.concurrent.atomic.AtomicBoolean queued = new java.util.concurrent.atomic.AtomicBoolean();
         return Panache.withTransaction(() -> find(ctx, LockModeType.PESSIMISTIC_WRITE).flatMap(c -> {
                     ContextState st = decode(ctx, c.state);
                     return work.apply(c, st).call(() -> {
                         st.syncEveryQueue();
                         c.state = encode(st);
+                        queued.set(!st.commands.isEmpty());
                         return persist(ctx, st.commands, syncs);
                     });
                 }))
-                .onItem().invoke(relay::kick)
+                // only a change that queued hardware commands needs the relay now
+                .onItem().invoke(() -> {
+                    if (queued.get()) {
+                        relay.kick();
+                    }
+                })
                 .onFailure().invoke(() -> gateway.forget(syncs));
     }
 

@@ -53,8 +53,7 @@ public class InternalObjectResource {
     @Path("{id}")
     public Uni<Response> release(@PathParam("ctx") String ctx, @PathParam("id") int id) {
         return store.write(ctx, st -> {
-            st.get(id, ExternalObject.class, "object");
-            st.destroy(id);
+            st.destroy(id, ExternalObject.class, "object");
             return Response.noContent().build();
         });
     }

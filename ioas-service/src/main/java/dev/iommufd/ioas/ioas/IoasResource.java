@@ -90,8 +90,7 @@ public class IoasResource {
     @Path("{id}")
     public Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("id") int id) {
         return store.write(ctx, st -> {
-            IoasOps.get(st, id);
-            st.destroy(id);
+            st.destroy(id, IoasObject.class, "IOAS");
             return Response.noContent().build();
         });
     }

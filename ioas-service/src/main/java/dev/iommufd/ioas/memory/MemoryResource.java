@@ -52,8 +52,7 @@ public class MemoryResource {
     @Path("{id}")
     public Uni<Response> delete(@PathParam("ctx") String ctx, @PathParam("id") int id) {
         return store.write(ctx, st -> {
-            st.get(id, MemoryObject.class, "memory");
-            st.destroy(id);
+            st.destroy(id, MemoryObject.class, "memory");
             return Response.noContent().build();
         });
     }
