@@ -17,4 +17,17 @@ public interface IoasConfig {
     /** Where the platform topology comes from: {@code hw-sim} (ask it) or {@code default} (API.md's). */
     @WithDefault("hw-sim")
     String topology();
+
+    /** The LAZY unmap flush queue. */
+    LazyFlush lazyFlush();
+
+    interface LazyFlush {
+        /** Deferred invalidations that make a flush at once. */
+        @WithDefault("250")
+        int batchSize();
+
+        /** The longest a deferred invalidation waits. */
+        @WithDefault("PT0.010S")
+        Duration maxDelay();
+    }
 }

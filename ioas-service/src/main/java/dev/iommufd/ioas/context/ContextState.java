@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import dev.iommufd.contract.events.EventPayload;
-import dev.iommufd.contract.events.SyncRequest;
 import dev.iommufd.ioas.events.HwCommand;
 
 /**
@@ -28,34 +27,28 @@ public class ContextState {
     public final List<HwCommand> commands = new ArrayList<>();
 
     public void emit(String key, EventPayload payload) {
-        commands.add(new HwCommand(key, payload, null));
+        emit(key, payload, false);
     }
 
-    /** Set by a LAZY unmap: its flush is not waited for. */
+    /** {@code deferred}: the command waits for the lazy flush (see {@link HwCommand#deferred()}). */
+    public void emit(String key, EventPayload payload, boolean deferred) {
+        commands.add(new HwCommand(key, payload, deferred));
+    }
+
+    /** Set by a LAZY unmap: the call answers once committed, without waiting for the hardware. */
     @JsonIgnore
     public boolean deferFlush;
 
-    /** Appends a sync to every queue that got commands after its last sync (unless the flush is deferred). */
-    public void syncEveryQueue() {
-        if (deferFlush) {
-            return;
-        }
-        java.util.LinkedHashSet<String> open = new java.util.LinkedHashSet<>();
+    /** The queues (IOMMUs) that got commands to publish now, in first-use order. */
+    @JsonIgnore
+    public java.util.Set<String> queuesUsed() {
+        java.util.LinkedHashSet<String> used = new java.util.LinkedHashSet<>();
         for (HwCommand c : commands) {
-            if (c.payload() instanceof SyncRequest) {
-                open.remove(c.key());
-            } else {
-                open.add(c.key());
+            if (!c.deferred()) {
+                used.add(c.key());
             }
         }
-        open.forEach(this::sync);
-    }
-
-    /** A sync (completion request) on {@code iommu}'s queue; returns its correlation id. */
-    public String sync(String iommu) {
-        String corr = java.util.UUID.randomUUID().toString();
-        commands.add(new HwCommand(iommu, new SyncRequest(iommu), corr));
-        return corr;
+        return used;
     }
 
     /** Commands that leave nothing of this context in the hardware: devices detached, domains dropped. */

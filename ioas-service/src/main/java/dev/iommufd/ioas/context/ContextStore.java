@@ -12,13 +12,14 @@ import dev.iommufd.ioas.events.OutboxRecord;
 import dev.iommufd.ioas.events.OutboxRelay;
 import dev.iommufd.ioas.hw.HwQueueGateway;
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -37,9 +38,6 @@ public class ContextStore {
     @Inject
     OutboxRelay relay;
 
-    @Inject
-    HwQueueGateway gateway;
-
     /** Read-only work on a consistent snapshot. */
     public <R> Uni<R> read(String ctx, Function<ContextState, R> work) {
         return Panache.withSession(() -> find(ctx, LockModeType.NONE).map(c -> work.apply(decode(ctx, c.state))));
@@ -48,42 +46,48 @@ public class ContextStore {
     /**
      * Changes the context. Returns once committed and, when the change programmed the hardware,
      * once hw-sim completed a sync behind those commands on every queue used: the page tables are
-     * updated and (strict unmap) the invalidations took effect. A LAZY unmap queues no sync. A
-     * completion that does not come in time is EIO (the change itself is committed).
+     * updated and (strict unmap) the invalidations took effect. Concurrent callers share those
+     * syncs ({@link OutboxRelay#syncAfterCommit}). A LAZY unmap waits for nothing. A completion
+     * that does not come in time is EIO (the change itself is committed).
      */
     public <R> Uni<R> write(String ctx, Function<ContextState, R> work) {
         return writeAsync(ctx, (c, st) -> Uni.createFrom().item(() -> work.apply(st)));
     }
 
     public <R> Uni<R> writeAsync(String ctx, BiFunction<Context, ContextState, Uni<R>> work) {
-        List<String> syncs = new ArrayList<>();
-        return commit(ctx, work, syncs)
-                .flatMap(r -> gateway.awaitAll(syncs).replaceWith(r))
-                .onFailure(TimeoutException.class)
-                .transform(t -> ErrnoException.of(Errno.EIO, "the IOMMU did not complete in time"));
+        Set<String> syncQueues = new LinkedHashSet<>();
+        return commit(ctx, work, syncQueues).flatMap(r -> syncQueues.isEmpty()
+                ? Uni.createFrom().item(r)
+                : HwQueueGateway.eioOnTimeout(Uni.createFrom().completionStage(() -> relay.syncAfterCommit(syncQueues)), "the IOMMU")
+                        .replaceWith(r));
     }
 
-    private <R> Uni<R> commit(String ctx, BiFunction<Context, ContextState, Uni<R>> work, List<String> syncs) {
-        java.util.concurrent.atomic.AtomicBoolean queued = new java.util.concurrent.atomic.AtomicBoolean();
+    private <R> Uni<R> commit(String ctx, BiFunction<Context, ContextState, Uni<R>> work, Set<String> syncQueues) {
+        int[] deferred = {0};
+        boolean[] queued = {false};
         return Panache.withTransaction(() -> find(ctx, LockModeType.PESSIMISTIC_WRITE).flatMap(c -> {
                     ContextState st = decode(ctx, c.state);
                     return work.apply(c, st).call(() -> {
-                        st.syncEveryQueue();
                         c.state = encode(st);
-                        queued.set(!st.commands.isEmpty());
-                        return persist(ctx, st.commands, syncs);
+                        queued[0] = !st.commands.isEmpty();
+                        deferred[0] = (int) st.commands.stream().filter(HwCommand::deferred).count();
+                        if (!st.deferFlush) {
+                            syncQueues.addAll(st.queuesUsed());
+                        }
+                        return persist(ctx, st.commands);
                     });
                 }))
                 // only a change that queued hardware commands needs the relay now
                 .onItem().invoke(() -> {
-                    if (queued.get()) {
+                    if (queued[0]) {
                         relay.kick();
+                        relay.deferredCommitted(deferred[0]);
                     }
                 })
-                .onFailure().invoke(() -> gateway.forget(syncs));
+                .onFailure().invoke(syncQueues::clear);
     }
 
-    private Uni<Void> persist(String ctx, List<HwCommand> commands, List<String> syncs) {
+    private Uni<Void> persist(String ctx, List<HwCommand> commands) {
         if (commands.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -92,13 +96,9 @@ public class ContextStore {
             OutboxRecord r = new OutboxRecord();
             r.key = cmd.key();
             r.contextId = ctx;
-            r.correlationId = cmd.correlationId();
             r.payload = EventJson.writePayload(cmd.payload());
+            r.deferred = cmd.deferred();
             rows.add(r);
-            if (cmd.correlationId() != null) {
-                syncs.add(cmd.correlationId());
-                gateway.expect(cmd.correlationId());
-            }
         }
         return OutboxRecord.persist(rows);
     }
@@ -111,7 +111,7 @@ public class ContextStore {
         return Panache.withTransaction(() -> find(ctx, LockModeType.PESSIMISTIC_WRITE).flatMap(c -> {
                     ContextState st = decode(ctx, c.state);
                     st.teardown();
-                    return persist(ctx, st.commands, new ArrayList<>())
+                    return persist(ctx, st.commands)
                             .flatMap(v -> BoundDevice.delete("contextId", ctx))
                             .flatMap(n -> c.delete());
                 }))

@@ -27,4 +27,8 @@ public class OutboxRecord extends PanacheEntityBase {
 
     @Column(nullable = false, columnDefinition = "text")
     public String payload;
+
+    /** Waits for the lazy flush (see HwCommand#deferred). */
+    @Column(nullable = false)
+    public boolean deferred;
 }

@@ -2,29 +2,44 @@ package dev.iommufd.ioas.events;
 
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
+import dev.iommufd.contract.events.SyncRequest;
+import dev.iommufd.ioas.config.IoasConfig;
+import dev.iommufd.ioas.hw.HwQueueGateway;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes the outbox in id order, one thread, then deletes what the broker acknowledged. Runs
- * when a transaction that wrote commands commits ({@link #kick()}) and every 200 ms for what a
- * crash or a failed send left behind. A record may be sent twice after a crash (at-least-once);
- * hardware commands set state, so a repeat right after itself changes nothing.
+ * Publishes the outbox in id order, one thread, then deletes what the broker acknowledged; then
+ * publishes one completion request (sync) per queue for every caller that registered before the
+ * drain began. So concurrent calls share syncs: however many unmaps committed meanwhile, each
+ * queue gets one sync per drain (DESIGN: "many concurrent unmaps are batched into one completion").
+ *
+ * <p>Deferred rows (LAZY unmap invalidations) are published when {@code lazy-flush.batch-size} of
+ * them are waiting or the oldest is {@code lazy-flush.max-delay} old. Runs on {@link #kick()},
+ * every 200 ms for what a crash or a failed send left behind. A record may be sent twice after a
+ * crash (at-least-once): the re-sent records are a suffix in the same order, and hardware commands
+ * set state, so repeating them changes nothing.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -39,12 +54,35 @@ public class OutboxRelay {
     @Inject
     CommandPublisher publisher;
 
+    @Inject
+    HwQueueGateway gateway;
+
+    @Inject
+    IoasConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "outbox-relay");
         t.setDaemon(true);
         return t;
     });
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Callers waiting for a sync behind their commits; swapped for an empty batch by each drain. */
+    private SyncBatch waiting = new SyncBatch();
+    /** Deferred rows committed and not yet published (by this process; crash leftovers go by age). */
+    private final AtomicInteger deferredWaiting = new AtomicInteger();
+    private DistributionSummary callersPerSync;
+    private DistributionSummary lazyFlushSize;
+
+    @PostConstruct
+    void meters() {
+        callersPerSync = DistributionSummary.builder("iommufd.ioas.sync.callers")
+                .description("Callers that shared one completion request per queue").register(registry);
+        lazyFlushSize = DistributionSummary.builder("iommufd.ioas.lazy.flush.size")
+                .description("Deferred invalidations published by one lazy flush").register(registry);
+    }
 
     void start(@Observes StartupEvent ev) {
         thread.scheduleWithFixedDelay(this::kick, 200, 200, TimeUnit.MILLISECONDS);
@@ -64,31 +102,107 @@ public class OutboxRelay {
         }
     }
 
+    /** For tests: occupies the relay's one thread (drains queue up behind it). */
+    void runOnRelayThread(Runnable task) {
+        thread.execute(task);
+    }
+
+    /**
+     * Completes once hw-sim completed a sync on each of {@code queues} published after everything
+     * committed before this call. Call it after the commit.
+     */
+    public CompletableFuture<Void> syncAfterCommit(Set<String> queues) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (queues.isEmpty()) {
+            done.complete(null);
+            return done;
+        }
+        synchronized (this) {
+            waiting.add(queues, done);
+        }
+        kick();
+        return done;
+    }
+
+    /** {@code n} deferred rows were committed: flush now if the batch is full, else when the oldest is due. */
+    public void deferredCommitted(int n) {
+        if (n == 0) {
+            return;
+        }
+        if (deferredWaiting.addAndGet(n) >= config.lazyFlush().batchSize()) {
+            kick();
+        } else {
+            thread.schedule(this::kick, config.lazyFlush().maxDelay().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
     private void drain() {
+        SyncBatch batch;
+        synchronized (this) {
+            batch = waiting;
+            waiting = new SyncBatch();
+        }
         try {
-            while (true) {
-                List<Row> rows = new ArrayList<>();
-                pool.query("SELECT id, kafka_key, context_id, correlation_id, payload FROM " + TABLE + " ORDER BY id LIMIT " + BATCH)
-                        .execute().await().atMost(Duration.ofSeconds(10)).forEach(rows::add);
-                if (rows.isEmpty()) {
-                    return;
-                }
-                List<CompletableFuture<Void>> acks = new ArrayList<>();
-                List<Long> ids = new ArrayList<>();
-                for (Row r : rows) {
-                    EventPayload payload = EventJson.readPayload(r.getString("payload"));
-                    acks.add(publisher.publish(r.getString("kafka_key"), r.getString("context_id"), r.getString("correlation_id"), payload));
-                    ids.add(r.getLong("id"));
-                }
-                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-                pool.preparedQuery("DELETE FROM " + TABLE + " WHERE id = ANY($1)")
-                        .execute(Tuple.of(ids.toArray(Long[]::new))).await().atMost(Duration.ofSeconds(10));
-                if (rows.size() < BATCH) {
-                    return;
-                }
-            }
+            publishOutbox();
+            publishSyncs(batch);
         } catch (Exception e) {
+            synchronized (this) {
+                waiting.addAll(batch);
+            }
             LOG.warnf("outbox relay: %s (will retry)", e.toString());
         }
+    }
+
+    private void publishOutbox() throws Exception {
+        while (true) {
+            boolean flushAll = deferredWaiting.get() >= config.lazyFlush().batchSize();
+            List<Row> rows = new ArrayList<>();
+            pool.preparedQuery("SELECT id, kafka_key, context_id, correlation_id, payload, deferred FROM " + TABLE
+                            + " WHERE NOT deferred OR $1 OR created_at <= clock_timestamp() - $2 * interval '1 microsecond'"
+                            + " ORDER BY id LIMIT " + BATCH)
+                    .execute(Tuple.of(flushAll, config.lazyFlush().maxDelay().toNanos() / 1000))
+                    .await().atMost(Duration.ofSeconds(10)).forEach(rows::add);
+            if (rows.isEmpty()) {
+                return;
+            }
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            List<Long> ids = new ArrayList<>();
+            int deferred = 0;
+            for (Row r : rows) {
+                EventPayload payload = EventJson.readPayload(r.getString("payload"));
+                acks.add(publisher.publish(r.getString("kafka_key"), r.getString("context_id"), r.getString("correlation_id"), payload));
+                ids.add(r.getLong("id"));
+                deferred += r.getBoolean("deferred") ? 1 : 0;
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            pool.preparedQuery("DELETE FROM " + TABLE + " WHERE id = ANY($1)")
+                    .execute(Tuple.of(ids.toArray(Long[]::new))).await().atMost(Duration.ofSeconds(10));
+            if (deferred > 0) {
+                int published = deferred;
+                deferredWaiting.updateAndGet(v -> Math.max(0, v - published));
+                lazyFlushSize.record(deferred);
+            }
+            if (rows.size() < BATCH) {
+                return;
+            }
+        }
+    }
+
+    /** One sync per queue for all callers of this drain; each caller completes when all its queues did. */
+    private void publishSyncs(SyncBatch batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        batch.queues().forEach(q -> callersPerSync.record(batch.callers(q)));
+        batch.send(queue -> {
+            String corr = UUID.randomUUID().toString();
+            CompletableFuture<?> completion = gateway.completion(corr);
+            publisher.publish(queue, null, corr, new SyncRequest(queue)).whenComplete((ok, err) -> {
+                if (err != null) {
+                    gateway.fail(corr, err);
+                }
+            });
+            return completion;
+        });
     }
 }

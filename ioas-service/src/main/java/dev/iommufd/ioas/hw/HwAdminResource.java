@@ -11,7 +11,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.regex.Pattern;
-import io.smallrye.mutiny.TimeoutException;
 
 /**
  * Internal (not in API.md, not routed by the Ingress): a round trip through one IOMMU's command
@@ -33,10 +32,8 @@ public class HwAdminResource {
             throw ErrnoException.of(Errno.EINVAL, "bad IOMMU id");
         }
         long start = System.nanoTime();
-        return gateway.sync(iommu, null)
+        return HwQueueGateway.eioOnTimeout(gateway.sync(iommu, null), "the sync on IOMMU " + iommu)
                 .map(e -> new SyncResult(iommu, e.correlationId(), ((Completion) e.payload()).upToSequence(),
-                        (System.nanoTime() - start) / 1000))
-                .onFailure(TimeoutException.class)
-                .transform(t -> ErrnoException.of(Errno.EIO, "IOMMU %s did not complete the sync in time", iommu));
+                        (System.nanoTime() - start) / 1000));
     }
 }

@@ -10,11 +10,10 @@ import dev.iommufd.ioas.events.CommandPublisher;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.Collection;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Matches hw-sim's completions to the callers waiting for them, by correlation id. A caller
@@ -30,29 +29,32 @@ public class HwQueueGateway {
 
     private final ConcurrentHashMap<String, CompletableFuture<EventEnvelope>> pending = new ConcurrentHashMap<>();
 
-    public void expect(String correlationId) {
-        pending.putIfAbsent(correlationId, new CompletableFuture<>());
-    }
-
-    public void forget(Collection<String> correlationIds) {
-        correlationIds.forEach(pending::remove);
-    }
-
     /**
-     * Completes when every expected completion arrived; fails with {@link io.smallrye.mutiny.TimeoutException}
-     * after {@code iommufd.ioas.sync-timeout} (Mutiny's timeout: the SmallRye Fault Tolerance
-     * extension is not in this environment's Maven mirror).
+     * The answer to {@code correlationId}, registered before the command that asks for it is
+     * published so no answer is missed. Fails with a {@link java.util.concurrent.TimeoutException}
+     * after {@code iommufd.ioas.sync-timeout} (CompletableFuture's timeout: the SmallRye Fault
+     * Tolerance extension is not in this environment's Maven mirror); forgotten either way.
      */
-    public Uni<List<EventEnvelope>> awaitAll(Collection<String> correlationIds) {
-        if (correlationIds.isEmpty()) {
-            return Uni.createFrom().item(List.of());
+    public CompletableFuture<EventEnvelope> completion(String correlationId) {
+        CompletableFuture<EventEnvelope> f = new CompletableFuture<>();
+        pending.put(correlationId, f);
+        return f.orTimeout(config.syncTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((e, err) -> pending.remove(correlationId));
+    }
+
+    /** The command that asked for {@code correlationId} could not be sent. */
+    public void fail(String correlationId, Throwable err) {
+        CompletableFuture<EventEnvelope> f = pending.remove(correlationId);
+        if (f != null) {
+            f.completeExceptionally(err);
         }
-        List<Uni<EventEnvelope>> waits = correlationIds.stream()
-                .map(c -> Uni.createFrom().completionStage(pending.computeIfAbsent(c, k -> new CompletableFuture<>())))
-                .toList();
-        return Uni.join().all(waits).andFailFast()
-                .ifNoItem().after(config.syncTimeout()).fail()
-                .onTermination().invoke(() -> forget(correlationIds));
+    }
+
+    /** A wait for the hardware that ran out of time ({@link #completion}) becomes EIO: {@code what} did not complete in time. */
+    public static <T> Uni<T> eioOnTimeout(Uni<T> wait, String what) {
+        return wait.onFailure(t -> t instanceof java.util.concurrent.TimeoutException
+                        || t instanceof java.util.concurrent.CompletionException && t.getCause() instanceof java.util.concurrent.TimeoutException)
+                .transform(t -> dev.iommufd.contract.api.ErrnoException.of(dev.iommufd.contract.api.Errno.EIO, "%s did not complete in time", what));
     }
 
     /** A completion request on {@code iommu}'s queue: completes once hw-sim applied every command sent before it. */
@@ -61,23 +63,20 @@ public class HwQueueGateway {
     }
 
     /**
-     * Sends one command that hw-sim answers (e.g. a dirty read) straight to its queue and waits for
-     * the answer. Not through the outbox: it changes no state of ours, and every earlier change of
-     * the context was completed before its call returned.
+     * Sends one command that hw-sim answers (a sync, a dirty read) straight to its queue and waits
+     * for the answer. Not through the outbox: it changes no state of ours, and every earlier change
+     * of the context was completed before its call returned.
      */
     public Uni<EventEnvelope> request(String key, String contextId, EventPayload payload) {
         return Uni.createFrom().deferred(() -> {
             String corr = UUID.randomUUID().toString();
-            expect(corr);
+            CompletableFuture<EventEnvelope> answer = completion(corr);
             publisher.publish(key, contextId, corr, payload).whenComplete((ok, err) -> {
                 if (err != null) {
-                    CompletableFuture<EventEnvelope> f = pending.remove(corr);
-                    if (f != null) {
-                        f.completeExceptionally(err);
-                    }
+                    fail(corr, err);
                 }
             });
-            return awaitAll(List.of(corr)).map(l -> l.get(0));
+            return Uni.createFrom().completionStage(answer);
         });
     }
 

@@ -90,13 +90,11 @@ public class HwptResource {
         DirtyTracking.Query q = DirtyTracking.query(Require.field(req.iova(), "iova").bits(), Require.field(req.length(), "length").bits(),
                 Require.field(req.pageSize(), "pageSize").bits(), flags.contains(BitmapFlag.NO_CLEAR));
         return store.read(ctx, st -> DirtyTracking.check(st, HwptOps.get(st, id), q))
-                .flatMap(read -> gateway.request(read.key(), ctx, read.command()))
+                .flatMap(read -> HwQueueGateway.eioOnTimeout(gateway.request(read.key(), ctx, read.command()), "the dirty read"))
                 .map(answer -> {
                     DirtyTracking.Bitmap b = DirtyTracking.bitmap(q, ((DirtyReport) answer.payload()).dirtyPages());
                     return new DirtyBitmap(b.base64(), b.dirtyPages());
-                })
-                .onFailure(io.smallrye.mutiny.TimeoutException.class)
-                .transform(t -> dev.iommufd.contract.api.ErrnoException.of(dev.iommufd.contract.api.Errno.EIO, "the IOMMU did not answer in time"));
+                });
     }
 
     @DELETE

@@ -145,8 +145,9 @@ public final class IoasOps {
     /**
      * For every domain of the IOAS: remove the areas from its page table, invalidate them in the
      * IOTLB of every IOMMU its devices sit behind and in the ATC of every ATS device attached to it,
-     * then (STRICT) a sync on its queue, which the caller waits for. LAZY queues the same commands
-     * without a sync: the call returns after the page-table update is committed, before the flush.
+     * on its queue; the caller (STRICT) waits for a completion behind them. LAZY: the page-table
+     * update is published at once, the invalidations wait for the lazy flush (a batch or the
+     * maximum delay) and the call returns once the change is committed.
      */
     private static void programUnmap(ContextState state, IoasObject ioas, List<Area> removed) {
         for (int hid : ioas.hwpts) {
@@ -165,13 +166,12 @@ public final class IoasOps {
             for (Area a : removed) {
                 state.emit(h.iommu, new UnmapRange(domain, a.iova(), a.length()));
             }
+            boolean lazy = !"STRICT".equals(ioas.invalidationMode);
             for (Area a : removed) {
-                iommus.forEach(i -> state.emit(h.iommu, new InvalidateIotlb(i, domain, a.iova(), a.length())));
-                atsDevices.forEach(d -> state.emit(h.iommu, new InvalidateAtc(d.rid, a.iova(), a.length())));
+                iommus.forEach(i -> state.emit(h.iommu, new InvalidateIotlb(i, domain, a.iova(), a.length()), lazy));
+                atsDevices.forEach(d -> state.emit(h.iommu, new InvalidateAtc(d.rid, a.iova(), a.length()), lazy));
             }
-            if ("STRICT".equals(ioas.invalidationMode)) {
-                state.sync(h.iommu);
-            } else {
+            if (lazy) {
                 state.deferFlush = true;
             }
         }

@@ -35,6 +35,9 @@ public class IoasResource {
     @Inject
     ContextStore store;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     public record AllocRequest(List<String> flags) {}
 
     public record Created(int id) {}
@@ -147,8 +150,19 @@ public class IoasResource {
         Require.body(req);
         long iova = Require.field(req.iova(), "iova").bits();
         long length = Require.field(req.length(), "length").bits();
-        return store.write(ctx, st -> new UnmapResult(U64.of(
-                IoasOps.unmap(st, id, iova, length).stream().mapToLong(Area::length).sum())));
+        long start = System.nanoTime();
+        String[] mode = {null};
+        return store.write(ctx, st -> {
+                    mode[0] = IoasOps.get(st, id).invalidationMode;
+                    return new UnmapResult(U64.of(IoasOps.unmap(st, id, iova, length).stream().mapToLong(Area::length).sum()));
+                })
+                // latency of answered unmaps, by invalidation mode (the Grafana dashboard's percentiles)
+                .invoke(() -> io.micrometer.core.instrument.Timer.builder("iommufd.ioas.unmap")
+                        .description("Answered IOAS unmaps, from request to answer")
+                        .tag("mode", mode[0].toLowerCase(java.util.Locale.ROOT))
+                        .publishPercentileHistogram()
+                        .register(registry)
+                        .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS));
     }
 
     @POST
