@@ -23,6 +23,8 @@ public record Endpoints(String kafkaBootstrap, String jdbcUrl, String reactiveUr
         c.put("quarkus.datasource.reactive.url", reactiveUrl);
         c.put("quarkus.datasource.username", user);
         c.put("quarkus.datasource.password", password);
+        // consumer groups per database: a test or e2e stack never takes a dev stack's events
+        c.put("iommufd.kafka.group-suffix", jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1));
         return c;
     }
 }

@@ -263,7 +263,11 @@ class StackIT {
         as(token).get(ioasCtx + "/objects").then().body("objects.type", org.hamcrest.Matchers.contains("IOAS", "DEVICE"));
         int left = as(token).body("{}").post(faultCtx + "/fault-queues").then().statusCode(201).extract().jsonPath().getInt("id");
         as(token).delete(ioasCtx).then().statusCode(204);
-        // closing the context reached fault-service: its queue is gone too
+        // closing the context reaches fault-service as CONTEXT_CLOSED through ioas-service's outbox: its queue goes too
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (as(token).get(faultCtx + "/fault-queues/" + left + "/faults").statusCode() != 404 && System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
         as(token).get(faultCtx + "/fault-queues/" + left + "/faults").then().statusCode(404).body("errno", equalTo("ENOENT"));
         // the context is gone: fault-service cannot get an id for it
         as(token).body("{}").post(faultCtx + "/fault-queues").then().statusCode(404).body("errno", equalTo("ENOENT"));

@@ -18,7 +18,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = SetDirtyTracking.class, name = "SET_DIRTY_TRACKING"),
         @JsonSubTypes.Type(value = ReadDirty.class, name = "READ_DIRTY"),
         @JsonSubTypes.Type(value = DirtyReport.class, name = "DIRTY_REPORT"),
+        @JsonSubTypes.Type(value = ContextClosed.class, name = "CONTEXT_CLOSED"),
 })
 public sealed interface EventPayload permits SyncRequest, Completion, DomainCreate, DomainDestroy, MapRange, UnmapRange,
-        AttachDevice, InvalidateIotlb, InvalidateAtc, SetDirtyTracking, ReadDirty, DirtyReport {
+        AttachDevice, InvalidateIotlb, InvalidateAtc, SetDirtyTracking, ReadDirty, DirtyReport, ContextClosed {
 }

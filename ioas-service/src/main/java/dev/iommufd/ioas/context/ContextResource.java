@@ -57,18 +57,8 @@ public class ContextResource {
     @DELETE
     @Path("{ctx}")
     public Uni<Response> close(@PathParam("ctx") String ctx) {
-        return store.close(ctx)
-                .call(() -> faultService.closed(ctx).onFailure().invoke(t ->
-                        LOG.warnf("context %s closed, but fault-service did not drop its fault queues: %s", ctx, t.toString()))
-                        .onFailure().recoverWithNull())
-                .map(ignored -> Response.noContent().build());
+        return store.close(ctx).map(ignored -> Response.noContent().build());
     }
-
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ContextResource.class);
-
-    @Inject
-    @org.eclipse.microprofile.rest.client.inject.RestClient
-    ContextClosedNotifier faultService;
 
     @GET
     @Path("{ctx}/objects")

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.contract.events.ContextClosed;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.ioas.events.HwCommand;
 import dev.iommufd.ioas.events.OutboxRecord;
@@ -104,13 +105,15 @@ public class ContextStore {
     }
 
     /**
-     * Closes a context: the hardware is told to detach its devices and drop its domains (through
-     * the outbox, in the same transaction), then the context and its bindings are deleted.
+     * Closes a context: the hardware is told to detach its devices and drop its domains, and the
+     * other services that the context is gone (CONTEXT_CLOSED), all through the outbox in the
+     * transaction that deletes the context and its bindings.
      */
     public Uni<Void> close(String ctx) {
         return Panache.withTransaction(() -> find(ctx, LockModeType.PESSIMISTIC_WRITE).flatMap(c -> {
                     ContextState st = decode(ctx, c.state);
                     st.teardown();
+                    st.emit(ctx, new ContextClosed(ctx));
                     return persist(ctx, st.commands)
                             .flatMap(v -> BoundDevice.delete("contextId", ctx))
                             .flatMap(n -> c.delete());

@@ -1,5 +1,6 @@
 package dev.iommufd.ioas.events;
 
+import dev.iommufd.contract.events.ContextClosed;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
@@ -15,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
- * The one way ioas-service puts commands on {@code iommufd.hw.commands}: sequence allocation and
+ * The one way ioas-service publishes: commands on {@code iommufd.hw.commands}, context lifecycle on
+ * {@code iommufd.contexts}; sequence allocation and
  * hand-off to the producer happen together, so per-key order on the wire is sequence order.
  */
 @ApplicationScoped
@@ -26,6 +28,11 @@ public class CommandPublisher {
     @Channel("hw-commands")
     MutinyEmitter<String> commands;
 
+    /** Context lifecycle for the other services ({@code iommufd.contexts}). */
+    @Inject
+    @Channel("contexts")
+    MutinyEmitter<String> contexts;
+
     private final SequenceClock sequence = new SequenceClock();
 
     /** Completes when the broker acknowledged the record (acks=all). */
@@ -33,7 +40,8 @@ public class CommandPublisher {
         EventEnvelope e = new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), SOURCE, contextId,
                 key, sequence.next(), correlationId, Instant.now(), TraceContext.newTraceparent(), payload);
         CompletableFuture<Void> acked = new CompletableFuture<>();
-        commands.sendMessageAndForget(KafkaRecord.of(key, EventJson.write(e))
+        MutinyEmitter<String> channel = payload instanceof ContextClosed ? contexts : commands;
+        channel.sendMessageAndForget(KafkaRecord.of(key, EventJson.write(e))
                 .withAck(() -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);
