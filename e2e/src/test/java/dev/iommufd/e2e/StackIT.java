@@ -24,7 +24,9 @@ class StackIT {
 
     @BeforeAll
     static void up() {
-        stack = new ServiceLauncher(LocalInfra.repoRoot(), 10000, "e2e").withFreshDatabase("e2e_");
+        stack = new ServiceLauncher(LocalInfra.repoRoot(), 10000, "e2e").withFreshDatabase("e2e_")
+                // a lazy window long enough to be seen from here (default 10 ms)
+                .withConfig("iommufd.ioas.lazy-flush.max-delay", "PT2S");
         stack.up();
     }
 
@@ -119,6 +121,14 @@ class StackIT {
         return status;
     }
 
+    static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static long stale() {
         return given().get(stack.url(Service.HW_SIM) + "/v1/hw/stats").then().statusCode(200).extract().jsonPath().getLong("staleTranslations");
     }
@@ -191,7 +201,16 @@ class StackIT {
         as(token).body("{\"flags\":[\"FIXED_IOVA\",\"READABLE\"],\"memoryId\":" + mem.getInt("id")
                 + ",\"start\":0,\"length\":\"0x1000\",\"iova\":\"0x40000000\"}").post(ctx + "/ioas/" + ioas + "/map").then().statusCode(201);
         org.junit.jupiter.api.Assertions.assertEquals("OK", dma(nic, "0x40000000", 4).getString("status"));
+        long staleBeforeLazy = stale();
+        long unmapped = System.nanoTime();
         as(token).body("{\"iova\":\"0x40000000\",\"length\":\"0x1000\"}").post(ctx + "/ioas/" + ioas + "/unmap").then().statusCode(200);
+        // the window: the page table is updated at once, the IOTLB flush waits up to 2 s; the
+        // device still reads through its cached translation and hw-sim counts it as stale
+        sleepMs(500);
+        JsonPath inWindow = dma(nic, "0x40000000", 4);
+        org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() - unmapped < 1_800_000_000L, "too slow to look inside the window");
+        org.junit.jupiter.api.Assertions.assertEquals("OK", inWindow.getString("status"), "LAZY: served from the IOTLB before the flush");
+        org.junit.jupiter.api.Assertions.assertTrue(stale() > staleBeforeLazy, "the stale translation is counted");
         org.junit.jupiter.api.Assertions.assertEquals("FAULT", statusWithin10s(nic, "0x40000000", "FAULT"), "the lazy flush never came");
 
         // closing the context leaves nothing of it in the hardware

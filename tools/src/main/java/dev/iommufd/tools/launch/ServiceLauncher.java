@@ -29,6 +29,7 @@ public final class ServiceLauncher {
     private final String runName;
     /** null: the checkout's main database; else this database (end-to-end tests use a fresh one). */
     private Endpoints endpoints;
+    private final Map<String, String> extraConfig = new java.util.LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
@@ -52,6 +53,12 @@ public final class ServiceLauncher {
         down(false); // services of an earlier run of this name would still use the old database
         infra.ensureUp();
         this.endpoints = infra.isolated(prefix);
+        return this;
+    }
+
+    /** Extra configuration for every service this launcher starts (e.g. a longer lazy flush for a test). */
+    public ServiceLauncher withConfig(String key, String value) {
+        extraConfig.put(key, value);
         return this;
     }
 
@@ -130,6 +137,7 @@ public final class ServiceLauncher {
         cmd.add("-Diommufd.services.hw-sim-url=" + url(Service.HW_SIM));
         cmd.add("-Diommufd.services.fault-url=" + url(Service.FAULT));
         cmd.add("-Diommufd.services.viommu-url=" + url(Service.VIOMMU));
+        extraConfig.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
         try {
