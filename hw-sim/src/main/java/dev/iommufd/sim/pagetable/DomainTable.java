@@ -44,6 +44,11 @@ public final class DomainTable {
         return iommu;
     }
 
+    /** Input address bits of this domain (its aperture is [0, 2^addressWidth)). */
+    public int addressWidth() {
+        return addressWidth;
+    }
+
     public void map(long iova, long length, long pa, boolean read, boolean write) {
         if ((iova | length | pa) % SZ_4K != 0) {
             throw new IllegalArgumentException("map not 4 KiB aligned");
