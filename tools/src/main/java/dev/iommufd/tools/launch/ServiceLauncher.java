@@ -130,7 +130,7 @@ public final class ServiceLauncher {
         }
         stop(s); // a stale process of ours that is not ready
         List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+                "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC"));
         (endpoints == null ? infra.serviceConfig() : infra.serviceConfig(endpoints)).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-Dquarkus.http.port=" + ports.get(s));
         cmd.add("-Diommufd.services.ioas-url=" + url(Service.IOAS));
