@@ -61,6 +61,17 @@ public final class EventJson {
         }
     }
 
+    /** The wire name of a payload's type ({@code kind}: SYNC, INV_IOTLB, …), from {@link EventPayload}'s subtype list. */
+    public static String kind(EventPayload p) {
+        for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t
+                : EventPayload.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class).value()) {
+            if (t.value() == p.getClass()) {
+                return t.name();
+            }
+        }
+        throw new IllegalArgumentException("not an event payload type: " + p.getClass().getName());
+    }
+
     public static EventEnvelope read(byte[] json) {
         return read(new String(json, StandardCharsets.UTF_8));
     }

@@ -4,6 +4,7 @@ import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.sim.platform.Platform;
 import dev.iommufd.sim.queue.CommandQueues;
+import dev.iommufd.sim.queue.CostModel;
 import dev.iommufd.contract.topology.Topology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -28,8 +29,8 @@ public class HwCommandConsumer {
     MeterRegistry metrics;
 
     @Inject
-    public HwCommandConsumer(Topology topology, Platform platform) {
-        this.queues = new CommandQueues(topology, platform, Clock.systemUTC());
+    public HwCommandConsumer(Topology topology, Platform platform, dev.iommufd.sim.config.CostConfig cost) {
+        this.queues = new CommandQueues(topology, platform, Clock.systemUTC(), CostModel.of(cost.model(), cost.nanos()));
     }
 
     /** A failure here nacks the record: it goes to the dead-letter topic and the stream moves on. */

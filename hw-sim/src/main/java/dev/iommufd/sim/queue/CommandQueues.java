@@ -28,12 +28,18 @@ public final class CommandQueues {
     private final SequenceTracker applied = new SequenceTracker();
     private final SequenceClock sequence = new SequenceClock();
     private final Clock clock;
+    private final CostModel cost;
     private volatile long duplicates;
 
     public CommandQueues(Topology topology, Platform platform, Clock clock) {
+        this(topology, platform, clock, CostModel.off());
+    }
+
+    public CommandQueues(Topology topology, Platform platform, Clock clock, CostModel cost) {
         this.topology = topology;
         this.platform = platform;
         this.clock = clock;
+        this.cost = cost;
     }
 
     /** Applies one command and returns the events it causes (completions). */
@@ -71,6 +77,7 @@ public final class CommandQueues {
         } catch (IllegalArgumentException e) {
             throw new RejectedCommandException(e.getMessage());
         }
+        cost.charge(command.payload());
         return List.of();
     }
 
