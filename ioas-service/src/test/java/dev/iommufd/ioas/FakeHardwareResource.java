@@ -43,6 +43,7 @@ public class FakeHardwareResource implements QuarkusTestResourceLifecycleManager
         while (consumer.assignment().isEmpty()) {
             consumer.poll(Duration.ofMillis(100));
         }
+        consumer.assignment().forEach(consumer::position); // "latest" fixed now, not at the first fetch
         Properties pp = new Properties();
         pp.put("bootstrap.servers", bootstrap);
         KafkaProducer<String, String> producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer());

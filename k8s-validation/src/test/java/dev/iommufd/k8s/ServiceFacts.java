@@ -94,7 +94,9 @@ record ServiceFacts(
             if (key.startsWith("mp.messaging.") && (key.endsWith(".topic"))) {
                 topics.add(value);
             }
-            if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".group.id") && value.contains("${quarkus.uuid}")) {
+            // a fresh group per start that begins at the earliest offset reads the whole topic every start
+            if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".group.id") && value.contains("${quarkus.uuid}")
+                    && "earliest".equals(props.getProperty(key.substring(0, key.length() - ".group.id".length()) + ".auto.offset.reset"))) {
                 String channel = key.substring("mp.messaging.incoming.".length(), key.length() - ".group.id".length());
                 String topic = props.getProperty("mp.messaging.incoming." + channel + ".topic", channel);
                 replayed.add(topic);

@@ -136,60 +136,77 @@ public class OutboxRelay {
         }
     }
 
+    /**
+     * Publishes every due row, then at once (without waiting for the broker) one sync per queue
+     * for the waiting callers: the producer keeps per-partition order, so each sync lands behind
+     * the rows. A caller completes only when its syncs completed <em>and</em> the broker
+     * acknowledged every row of this drain; if a row was not acknowledged the callers fail (EIO)
+     * and the rows stay for the next drain.
+     */
     private void drain() {
         SyncBatch batch;
         synchronized (this) {
             batch = waiting;
             waiting = new SyncBatch();
         }
+        List<Long> ids = new ArrayList<>();
+        int[] deferred = {0};
+        CompletableFuture<Void> acked;
         try {
-            publishOutbox();
-            publishSyncs(batch);
+            if (!batch.isEmpty()) {
+                gateway.awaitListening();
+            }
+            acked = publishOutbox(ids, deferred);
         } catch (Exception e) {
             synchronized (this) {
-                waiting.addAll(batch);
+                waiting.addAll(batch); // nothing of theirs was answered yet: the next drain serves them
             }
             LOG.warnf("outbox relay: %s (will retry)", e.toString());
+            return;
+        }
+        publishSyncs(batch, acked);
+        try {
+            acked.get(30, TimeUnit.SECONDS);
+            if (!ids.isEmpty()) {
+                pool.preparedQuery("DELETE FROM " + TABLE + " WHERE id = ANY($1)")
+                        .execute(Tuple.of(ids.toArray(Long[]::new))).await().atMost(Duration.ofSeconds(10));
+            }
+            if (deferred[0] > 0) {
+                deferredWaiting.updateAndGet(v -> Math.max(0, v - deferred[0]));
+                lazyFlushSize.record(deferred[0]);
+            }
+        } catch (Exception e) {
+            LOG.warnf("outbox relay: %s (rows stay for the next pass)", e.toString());
         }
     }
 
-    private void publishOutbox() throws Exception {
+    /** Sends the due rows in id order; the future completes when the broker acknowledged all of them. */
+    private CompletableFuture<Void> publishOutbox(List<Long> ids, int[] deferred) {
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        long after = 0;
         while (true) {
             boolean flushAll = deferredWaiting.get() >= config.lazyFlush().batchSize();
             List<Row> rows = new ArrayList<>();
             pool.preparedQuery("SELECT id, kafka_key, context_id, correlation_id, payload, deferred FROM " + TABLE
-                            + " WHERE NOT deferred OR $1 OR created_at <= clock_timestamp() - $2 * interval '1 microsecond'"
+                            + " WHERE id > $3 AND (NOT deferred OR $1 OR created_at <= clock_timestamp() - $2 * interval '1 microsecond')"
                             + " ORDER BY id LIMIT " + BATCH)
-                    .execute(Tuple.of(flushAll, config.lazyFlush().maxDelay().toNanos() / 1000))
+                    .execute(Tuple.of(flushAll, config.lazyFlush().maxDelay().toNanos() / 1000, after))
                     .await().atMost(Duration.ofSeconds(10)).forEach(rows::add);
-            if (rows.isEmpty()) {
-                return;
-            }
-            List<CompletableFuture<Void>> acks = new ArrayList<>();
-            List<Long> ids = new ArrayList<>();
-            int deferred = 0;
             for (Row r : rows) {
                 EventPayload payload = EventJson.readPayload(r.getString("payload"));
                 acks.add(publisher.publish(r.getString("kafka_key"), r.getString("context_id"), r.getString("correlation_id"), payload));
                 ids.add(r.getLong("id"));
-                deferred += r.getBoolean("deferred") ? 1 : 0;
-            }
-            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-            pool.preparedQuery("DELETE FROM " + TABLE + " WHERE id = ANY($1)")
-                    .execute(Tuple.of(ids.toArray(Long[]::new))).await().atMost(Duration.ofSeconds(10));
-            if (deferred > 0) {
-                int published = deferred;
-                deferredWaiting.updateAndGet(v -> Math.max(0, v - published));
-                lazyFlushSize.record(deferred);
+                deferred[0] += r.getBoolean("deferred") ? 1 : 0;
+                after = r.getLong("id");
             }
             if (rows.size() < BATCH) {
-                return;
+                return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
             }
         }
     }
 
-    /** One sync per queue for all callers of this drain; each caller completes when all its queues did. */
-    private void publishSyncs(SyncBatch batch) {
+    /** One sync per queue for all callers of this drain; each caller completes when all its queues did and the rows were acknowledged. */
+    private void publishSyncs(SyncBatch batch, CompletableFuture<Void> rowsAcked) {
         if (batch.isEmpty()) {
             return;
         }
@@ -203,6 +220,6 @@ public class OutboxRelay {
                 }
             });
             return completion;
-        });
+        }, rowsAcked);
     }
 }

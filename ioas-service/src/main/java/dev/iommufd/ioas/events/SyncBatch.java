@@ -41,13 +41,17 @@ public final class SyncBatch {
 
     /**
      * Sends the syncs ({@code sync} publishes one on a queue and returns its completion) and
-     * completes each caller once all of its queues completed, or fails it with the first failure.
+     * completes each caller once all of its queues completed and {@code alsoNeeded} (the commands
+     * before the syncs reached the broker) did, or fails it with the first failure.
      */
-    public void send(Function<String, CompletableFuture<?>> sync) {
+    public void send(Function<String, CompletableFuture<?>> sync, CompletableFuture<?> alsoNeeded) {
         Map<String, CompletableFuture<?>> completions = new java.util.HashMap<>();
         queues().forEach(q -> completions.put(q, sync.apply(q)));
         for (Waiter w : waiters) {
-            CompletableFuture.allOf(w.queues().stream().map(completions::get).toArray(CompletableFuture[]::new))
+            java.util.List<CompletableFuture<?>> needed = new ArrayList<>();
+            w.queues().forEach(q -> needed.add(completions.get(q)));
+            needed.add(alsoNeeded);
+            CompletableFuture.allOf(needed.toArray(CompletableFuture[]::new))
                     .whenComplete((ok, err) -> {
                         if (err != null) {
                             w.done().completeExceptionally(err);

@@ -27,6 +27,10 @@ public class HwQueueGateway {
     @Inject
     IoasConfig config;
 
+    @Inject
+    @io.smallrye.common.annotation.Identifier("completions-rebalance")
+    CompletionConsumer completions;
+
     private final ConcurrentHashMap<String, CompletableFuture<EventEnvelope>> pending = new ConcurrentHashMap<>();
 
     /**
@@ -40,6 +44,14 @@ public class HwQueueGateway {
         pending.put(correlationId, f);
         return f.orTimeout(config.syncTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((e, err) -> pending.remove(correlationId));
+    }
+
+    /**
+     * Waits (at most the sync timeout) until completions are being listened for; the relay calls
+     * it before sending syncs, so none is sent into the void while the service starts.
+     */
+    public void awaitListening() throws Exception {
+        completions.listening().get(config.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The command that asked for {@code correlationId} could not be sent. */
@@ -68,7 +80,7 @@ public class HwQueueGateway {
      * of the context was completed before its call returned.
      */
     public Uni<EventEnvelope> request(String key, String contextId, EventPayload payload) {
-        return Uni.createFrom().deferred(() -> {
+        return Uni.createFrom().completionStage(completions::listening).flatMap(ready -> Uni.createFrom().deferred(() -> {
             String corr = UUID.randomUUID().toString();
             CompletableFuture<EventEnvelope> answer = completion(corr);
             publisher.publish(key, contextId, corr, payload).whenComplete((ok, err) -> {
@@ -77,7 +89,7 @@ public class HwQueueGateway {
                 }
             });
             return Uni.createFrom().completionStage(answer);
-        });
+        }));
     }
 
     /** Called for every answer on the completions topic; those for other services or old runs are ignored. */

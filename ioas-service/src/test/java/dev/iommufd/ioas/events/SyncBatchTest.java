@@ -34,7 +34,7 @@ class SyncBatchTest {
         b.add(Set.of("dmar0"), d);
         assertEquals(3, b.callers("dmar0"));
         assertEquals(1, b.callers("smmu0"));
-        b.send(this::sync);
+        b.send(this::sync, CompletableFuture.completedFuture(null));
         assertEquals(List.of("dmar0", "smmu0"), order, "one sync per queue, first-use order");
 
         sent.get("dmar0").complete(null);
@@ -51,7 +51,7 @@ class SyncBatchTest {
         CompletableFuture<Void> c = new CompletableFuture<>();
         b.add(Set.of("dmar0"), a);
         b.add(Set.of("dmar1"), c);
-        b.send(this::sync);
+        b.send(this::sync, CompletableFuture.completedFuture(null));
         sent.get("dmar0").completeExceptionally(new java.util.concurrent.TimeoutException());
         sent.get("dmar1").complete(null);
         assertTrue(a.isCompletedExceptionally());
@@ -62,15 +62,28 @@ class SyncBatchTest {
     void anEmptyBatchSendsNothingAndAFailedDrainKeepsItsCallers() {
         SyncBatch b = new SyncBatch();
         assertTrue(b.isEmpty());
-        b.send(this::sync);
+        b.send(this::sync, CompletableFuture.completedFuture(null));
         assertTrue(order.isEmpty());
 
         SyncBatch failed = new SyncBatch();
         CompletableFuture<Void> a = new CompletableFuture<>();
         failed.add(Set.of("dmar0"), a);
         b.addAll(failed);
-        b.send(this::sync);
+        b.send(this::sync, CompletableFuture.completedFuture(null));
         sent.get("dmar0").complete(null);
         assertTrue(a.isDone());
+    }
+
+    @Test
+    void callersFailWhenTheirCommandsWereNotAcknowledgedEvenIfTheSyncCompleted() {
+        SyncBatch b = new SyncBatch();
+        CompletableFuture<Void> a = new CompletableFuture<>();
+        b.add(Set.of("dmar0"), a);
+        CompletableFuture<Void> rowsAcked = new CompletableFuture<>();
+        b.send(this::sync, rowsAcked);
+        sent.get("dmar0").complete(null);
+        assertFalse(a.isDone(), "waits for the broker's acknowledgement too");
+        rowsAcked.completeExceptionally(new IllegalStateException("broker down"));
+        assertTrue(a.isCompletedExceptionally());
     }
 }
