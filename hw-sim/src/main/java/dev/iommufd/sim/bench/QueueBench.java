@@ -20,7 +20,7 @@ import java.time.Instant;
  * work hw-sim does per Kafka record, without Kafka): page-selective IOTLB invalidations of a
  * populated IOTLB in batches of 256, each batch followed by a sync; with the cost model off and
  * with the VT-d figures. Run:
- * {@code java -cp "hw-sim/target/classes:$(ls hw-sim/target/quarkus-app/lib/*/*.jar | tr '\n' ':')" dev.iommufd.sim.bench.QueueBench 3} (after {@code mvn -DskipTests install})
+ * the command in the README's Benchmarks section (class QueueBench; classpath: hw-sim/target/classes and every jar under hw-sim/target/quarkus-app/lib, after {@code mvn -DskipTests install})
  */
 public final class QueueBench {
     private QueueBench() {}

@@ -11,7 +11,7 @@ import dev.iommufd.sim.platform.Platform;
  * Translations per second of the simulated IOMMU on one thread: the IOTLB-hit path (one page,
  * again and again) and the page-walk path (a sweep over 64 Mi of 4 KiB pages, far more than the
  * 1024-entry IOTLB holds, so every access misses and walks). Run:
- * {@code java -cp "hw-sim/target/classes:$(ls hw-sim/target/quarkus-app/lib/*/*.jar | tr '\n' ':')" dev.iommufd.sim.bench.TranslationBench 3} (after {@code mvn -DskipTests install})
+ * the command in the README's Benchmarks section (class TranslationBench; classpath: hw-sim/target/classes and every jar under hw-sim/target/quarkus-app/lib, after {@code mvn -DskipTests install})
  */
 public final class TranslationBench {
     private TranslationBench() {}
