@@ -47,16 +47,46 @@ public record HwInfo(String type, int maxPasidLog2, List<String> capabilities, M
         return new HwInfo(iommu.type().name(), pasidBits, caps, data);
     }
 
-    /** VT-d CAP_REG: ND=2 (256 domains), SAGAW 4-level, MGAW, SLLPS 2M+1G, FL1GP, PSI, DWD/DRD. */
+    /**
+     * VT-d CAP_REG: ND=2 (256 domains), SAGAW and MGAW from the topology's address width, SLLPS
+     * 2M+1G, FL1GP, PSI, DWD/DRD; FL5LP with a 57-bit width.
+     */
     static long vtdCap(IommuSpec i) {
         long cap = 2L;                                   // ND
-        cap |= 1L << 10;                                  // SAGAW: 48-bit, 4-level
+        cap |= sagaw(i.addressWidth()) << 8;              // SAGAW: supported second-stage table depths
         cap |= (long) (i.addressWidth() - 1) << 16;       // MGAW
         cap |= 3L << 34;                                  // SLLPS: 2 MiB and 1 GiB
         cap |= 1L << 39;                                  // PSI: page-selective invalidation
         cap |= 1L << 54 | 1L << 55;                       // DWD, DRD
         cap |= 1L << 56;                                  // FL1GP
+        if (i.addressWidth() >= 57) {
+            cap |= 1L << 60;                              // FL5LP: 5-level first-stage tables
+        }
         return cap;
+    }
+
+    /** SAGAW bits: 1 = 39-bit 3-level, 2 = 48-bit 4-level, 3 = 57-bit 5-level (which also does 4-level, as real parts). */
+    static long sagaw(int width) {
+        return switch (width) {
+            case 39 -> 1L << 1;
+            case 48 -> 1L << 2;
+            case 57 -> 1L << 2 | 1L << 3;
+            default -> throw new IllegalArgumentException("no VT-d table depth for a " + width + "-bit address width");
+        };
+    }
+
+    /** IDR5.OAS: the SMMUv3 output address size encoding. */
+    static long smmuOas(int width) {
+        return switch (width) {
+            case 32 -> 0;
+            case 36 -> 1;
+            case 40 -> 2;
+            case 42 -> 3;
+            case 44 -> 4;
+            case 48 -> 5;
+            case 52 -> 6;
+            default -> throw new IllegalArgumentException("no SMMUv3 OAS encoding for a " + width + "-bit address width");
+        };
     }
 
     /** VT-d ECAP_REG bits for the capabilities the topology lists. */
@@ -92,7 +122,7 @@ public record HwInfo(String type, int maxPasidLog2, List<String> capabilities, M
         }
         long idr1 = 16L | (long) (i.has("PASID") ? i.pasidBits() : 0) << 6; // SIDSIZE 16, SSIDSIZE
         long idr3 = i.has("RANGE_INVALIDATION") ? 1L << 10 : 0;  // RIL
-        long idr5 = 5L | 1L << 4 | 1L << 5 | 1L << 6;             // OAS 48-bit, GRAN4K/16K/64K
+        long idr5 = smmuOas(i.addressWidth()) | 1L << 4 | 1L << 5 | 1L << 6; // OAS, GRAN4K/16K/64K
         return List.of(idr0, idr1, 0L, idr3, 0L, idr5);
     }
 }
