@@ -109,9 +109,14 @@ public final class Postgres {
         try (Connection c = DriverManager.getConnection(url("postgres"), USER, PASSWORD);
              Statement s = c.createStatement()) {
             java.util.List<String> old = new java.util.ArrayList<>();
-            try (java.sql.ResultSet rs = s.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE '" + prefix + "%'")) {
+            // Databases still in use, or made in the last minutes (a run whose services are still
+            // starting), belong to a concurrent run: only the others are dropped.
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT d.datname FROM pg_database d WHERE d.datname LIKE '" + prefix
+                    + "%' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)")) {
                 while (rs.next()) {
-                    old.add(rs.getString(1));
+                    if (!madeRecently(rs.getString(1), prefix)) {
+                        old.add(rs.getString(1));
+                    }
                 }
             }
             for (String db : old) {
@@ -121,6 +126,20 @@ public final class Postgres {
             return name;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the database was named by {@link #freshDatabase} less than 10 minutes ago (its name starts with the time). */
+    static boolean madeRecently(String name, String prefix) {
+        String millis = Long.toHexString(System.currentTimeMillis());
+        if (name.length() < prefix.length() + millis.length()) {
+            return false;
+        }
+        try {
+            long made = Long.parseLong(name.substring(prefix.length(), prefix.length() + millis.length()), 16);
+            return System.currentTimeMillis() - made < 10 * 60_000L;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

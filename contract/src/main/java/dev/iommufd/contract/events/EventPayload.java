@@ -19,7 +19,16 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = ReadDirty.class, name = "READ_DIRTY"),
         @JsonSubTypes.Type(value = DirtyReport.class, name = "DIRTY_REPORT"),
         @JsonSubTypes.Type(value = ContextClosed.class, name = "CONTEXT_CLOSED"),
+        @JsonSubTypes.Type(value = NestedDomainCreate.class, name = "NESTED_DOMAIN_CREATE"),
+        @JsonSubTypes.Type(value = ViommuAlloc.class, name = "VIOMMU_ALLOC"),
+        @JsonSubTypes.Type(value = ViommuFree.class, name = "VIOMMU_FREE"),
+        @JsonSubTypes.Type(value = SmmuCommands.class, name = "SMMU_CMDS"),
+        @JsonSubTypes.Type(value = PageRequest.class, name = "PAGE_REQUEST"),
+        @JsonSubTypes.Type(value = PageResponse.class, name = "PAGE_RESPONSE"),
+        @JsonSubTypes.Type(value = HwEvent.class, name = "HW_EVENT"),
+        @JsonSubTypes.Type(value = FaultDetach.class, name = "FAULT_DETACH"),
 })
 public sealed interface EventPayload permits SyncRequest, Completion, DomainCreate, DomainDestroy, MapRange, UnmapRange,
-        AttachDevice, InvalidateIotlb, InvalidateAtc, SetDirtyTracking, ReadDirty, DirtyReport, ContextClosed {
+        AttachDevice, InvalidateIotlb, InvalidateAtc, SetDirtyTracking, ReadDirty, DirtyReport, ContextClosed,
+        NestedDomainCreate, ViommuAlloc, ViommuFree, SmmuCommands, PageRequest, PageResponse, HwEvent, FaultDetach {
 }

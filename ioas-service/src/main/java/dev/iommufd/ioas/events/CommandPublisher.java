@@ -1,11 +1,11 @@
 package dev.iommufd.ioas.events;
 
-import dev.iommufd.contract.events.ContextClosed;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
 import dev.iommufd.contract.events.SequenceClock;
 import dev.iommufd.contract.events.TraceContext;
+import dev.iommufd.contract.events.Topics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,7 +40,7 @@ public class CommandPublisher {
         EventEnvelope e = new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), SOURCE, contextId,
                 key, sequence.next(), correlationId, Instant.now(), TraceContext.newTraceparent(), payload);
         CompletableFuture<Void> acked = new CompletableFuture<>();
-        MutinyEmitter<String> channel = payload instanceof ContextClosed ? contexts : commands;
+        MutinyEmitter<String> channel = Topics.CONTEXTS.equals(Topics.of(payload)) ? contexts : commands;
         channel.sendMessageAndForget(KafkaRecord.of(key, EventJson.write(e))
                 .withAck(() -> {
                     acked.complete(null);
