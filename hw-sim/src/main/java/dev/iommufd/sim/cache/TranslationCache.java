@@ -50,7 +50,24 @@ public final class TranslationCache {
     }
 
     public void fill(String domain, Integer pasid, Leaf leaf, long unmaps) {
-        entries.put(new Key(domain, pasid, leaf.iova(), leaf.size()), new CachedTranslation(domain, pasid, leaf, unmaps));
+        fill(domain, pasid, leaf, unmaps, -1);
+    }
+
+    /** A fill tagged with an SMMUv3 ASID (nested stage-1 entries), -1 for none. */
+    public void fill(String domain, Integer pasid, Leaf leaf, long unmaps, int asid) {
+        entries.put(new Key(domain, pasid, leaf.iova(), leaf.size()), new CachedTranslation(domain, pasid, leaf, unmaps, asid));
+    }
+
+    /** Drops every entry {@code match} accepts (scoped invalidations: VMID, ASID, PASID); returns how many. */
+    public int invalidateIf(java.util.function.Predicate<CachedTranslation> match) {
+        int n = 0;
+        for (Iterator<CachedTranslation> it = entries.values().iterator(); it.hasNext(); ) {
+            if (match.test(it.next())) {
+                it.remove();
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Drops entries of {@code domain} (any domain if null) overlapping [iova, iova+length); all of them if length is 0. */

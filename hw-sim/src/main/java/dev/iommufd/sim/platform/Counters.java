@@ -10,6 +10,8 @@ public final class Counters {
     public long walks;
     public TreeMap<String, Long> invalidations = new TreeMap<>();
     public long pageRequests;
+    /** Page responses for a group the device did not have outstanding (PCIe UPRGI): ignored. */
+    public long unknownResponses;
     public long faults;
     /** DMA served from a cached translation whose mapping was already gone: must stay 0 in STRICT mode. */
     public long staleTranslations;
@@ -25,6 +27,7 @@ public final class Counters {
         total.walks += walks;
         invalidations.forEach((k, v) -> total.invalidations.merge(k, v, Long::sum));
         total.pageRequests += pageRequests;
+        total.unknownResponses += unknownResponses;
         total.faults += faults;
         total.staleTranslations += staleTranslations;
     }

@@ -7,7 +7,12 @@ import dev.iommufd.contract.api.U64;
 import dev.iommufd.contract.topology.Topology;
 import dev.iommufd.sim.cache.CachedTranslation;
 import dev.iommufd.sim.cache.TranslationCache;
+import dev.iommufd.sim.dma.DmaEngine;
+import dev.iommufd.sim.dma.DmaJob;
 import dev.iommufd.sim.dma.DmaResult;
+import dev.iommufd.sim.pri.PriQueue;
+import jakarta.ws.rs.core.Response;
+import java.util.Set;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -34,6 +39,16 @@ public class HardwareResource {
 
     @Inject
     Topology topology;
+
+    @Inject
+    DmaEngine engine;
+
+    /** The longest a DMA may wait for one page response (a test tool: bounded). */
+    static final long MAX_PRI_TIMEOUT_MS = 600_000;
+
+    public record PageRequestBody(Integer pasid, Integer grpid, List<String> perm, U64 addr, Boolean last) {}
+
+    public record EventBody(String rid, String type, U64 addr, Integer pasid) {}
 
     public record DmaRequest(Integer pasid, U64 iova, U64 length, Boolean write, String data, Long priTimeoutMs, Boolean priv) {}
 
@@ -74,9 +89,84 @@ public class HardwareResource {
         if (topology.device(rid).isEmpty()) {
             throw ErrnoException.of(Errno.ENOENT, "no device %s", rid);
         }
-        synchronized (platform) {
-            return platform.dma(rid, req.pasid(), iova, (int) length, write, data);
+        boolean priv = Boolean.TRUE.equals(req.priv());
+        if (priv && req.pasid() == null) {
+            throw ErrnoException.of(Errno.EINVAL, "priv is for PASID requests only");
         }
+        checkPasid(req.pasid());
+        long timeout = req.priTimeoutMs() == null ? DmaEngine.DEFAULT_PRI_TIMEOUT_MS : req.priTimeoutMs();
+        if (timeout < 0 || timeout > MAX_PRI_TIMEOUT_MS) {
+            throw ErrnoException.of(Errno.EINVAL, "priTimeoutMs must be 0..%d", MAX_PRI_TIMEOUT_MS);
+        }
+        // no platform lock here: the engine takes it per step and releases it while a page request waits
+        return engine.run(new DmaJob(rid, req.pasid(), iova, (int) length, write, data, priv), timeout);
+    }
+
+    private static void checkPasid(Integer pasid) {
+        if (pasid != null && (pasid < 0 || pasid >= 1 << 20)) {
+            throw ErrnoException.of(Errno.EINVAL, "pasid must be 0..2^20-1");
+        }
+    }
+
+    private static final Set<String> PERMS = Set.of("READ", "WRITE", "EXEC", "PRIV");
+
+    /**
+     * Injects one PRI request into the fault queue of the HWPT the RID (or RID+PASID) is attached to.
+     * EINVAL: bad fields, device without PRI, not attached, or HWPT without fault queue; EBUSY: the
+     * device's outstanding budget is used up or the PRGI belongs to another outstanding group.
+     */
+    @POST
+    @Path("devices/{rid}/page-requests")
+    public Response pageRequest(@PathParam("rid") String rid, PageRequestBody req) {
+        Require.body(req);
+        int grpid = Require.field(req.grpid(), "grpid");
+        long addr = Require.field(req.addr(), "addr").bits();
+        boolean last = Require.field(req.last(), "last");
+        List<String> perm = Require.field(req.perm(), "perm");
+        if (grpid < 0 || grpid >= PriQueue.PRGI_COUNT) {
+            throw ErrnoException.of(Errno.EINVAL, "grpid must be 0..%d", PriQueue.PRGI_COUNT - 1);
+        }
+        for (String p : perm) {
+            if (!PERMS.contains(p)) {
+                throw ErrnoException.of(Errno.EINVAL, "perm %s is not one of READ, WRITE, EXEC, PRIV", p);
+            }
+        }
+        checkPasid(req.pasid());
+        if (topology.device(rid).isEmpty()) {
+            throw ErrnoException.of(Errno.ENOENT, "no device %s", rid);
+        }
+        try {
+            engine.injectPageRequest(rid, req.pasid(), grpid, perm.contains("READ"), perm.contains("WRITE"), perm.contains("EXEC"),
+                    perm.contains("PRIV"), addr, last);
+        } catch (PriQueue.PriRefusedException e) {
+            throw ErrnoException.of(Errno.EBUSY, "%s", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ErrnoException.of(Errno.EINVAL, "%s", e.getMessage());
+        }
+        return Response.accepted().build();
+    }
+
+    /** Injects one hardware event record (types: SMMUv3 event names / VT-d fault reason names, see EventRecords). */
+    @POST
+    @Path("iommus/{id}/events")
+    public Response event(@PathParam("id") String id, EventBody req) {
+        Require.body(req);
+        String rid = Require.field(req.rid(), "rid");
+        String type = Require.field(req.type(), "type");
+        long addr = Require.field(req.addr(), "addr").bits();
+        checkPasid(req.pasid());
+        if (topology.iommu(id).isEmpty()) {
+            throw ErrnoException.of(Errno.ENOENT, "no IOMMU %s", id);
+        }
+        if (topology.device(rid).isEmpty()) {
+            throw ErrnoException.of(Errno.ENOENT, "no device %s", rid);
+        }
+        try {
+            engine.injectEvent(id, rid, type, addr, req.pasid());
+        } catch (IllegalArgumentException e) {
+            throw ErrnoException.of(Errno.EINVAL, "%s", e.getMessage());
+        }
+        return Response.accepted().build();
     }
 
     @GET
@@ -130,6 +220,7 @@ public class HardwareResource {
         m.put("walks", c.walks);
         m.put("invalidations", c.invalidations);
         m.put("pageRequests", c.pageRequests);
+        m.put("unknownResponses", c.unknownResponses);
         m.put("faults", c.faults);
         m.put("staleTranslations", c.staleTranslations);
         return m;

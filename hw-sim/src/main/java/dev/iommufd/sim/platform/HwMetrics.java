@@ -20,7 +20,8 @@ import java.util.function.ToLongFunction;
 @Singleton
 public class HwMetrics {
     /** The invalidation types {@link Platform} counts (see its {@code Counters.invalidation} calls). */
-    static final List<String> INVALIDATION_TYPES = List.of("IOTLB_DOMAIN", "IOTLB_PAGE", "DEVICE_TLB");
+    static final List<String> INVALIDATION_TYPES = List.of("IOTLB_DOMAIN", "IOTLB_PAGE", "DEVICE_TLB",
+            "TLBI_NH_ALL", "TLBI_NH_ASID", "TLBI_NH_VA", "TLBI_NH_VAA", "TLBI_NSNH_ALL", "ATC_INV", "CFGI_STE", "CFGI_CD", "CFGI_CD_ALL");
 
     void register(@Observes StartupEvent ev, MeterRegistry registry, Platform platform) {
         bind(registry, platform);
@@ -34,6 +35,8 @@ public class HwMetrics {
             counter(registry, platform, "iommufd.hw.atc.hits", "DMA translations served by a device ATC", tags, c, x -> x.atcHits);
             counter(registry, platform, "iommufd.hw.walks", "Page-table walks", tags, c, x -> x.walks);
             counter(registry, platform, "iommufd.hw.page.requests", "PRI page requests sent", tags, c, x -> x.pageRequests);
+            counter(registry, platform, "iommufd.hw.page.responses.unknown", "Page responses for groups not outstanding (ignored)",
+                    tags, c, x -> x.unknownResponses);
             counter(registry, platform, "iommufd.hw.faults", "DMA faults", tags, c, x -> x.faults);
             counter(registry, platform, "iommufd.hw.stale.translations",
                     "DMA served from a cached translation whose mapping was already unmapped (0 in STRICT mode)", tags, c,
