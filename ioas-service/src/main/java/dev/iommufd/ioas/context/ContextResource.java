@@ -71,6 +71,10 @@ public class ContextResource {
     @org.eclipse.microprofile.rest.client.inject.RestClient
     OwnerServices owners;
 
+    @Inject
+    @org.eclipse.microprofile.rest.client.inject.RestClient
+    dev.iommufd.ioas.nesting.ViommuService viommuService;
+
     /**
      * IOMMU_DESTROY for any type. Objects owned here are destroyed here; a FAULT goes to
      * fault-service's typed destroy with the caller's token (without holding this context's lock,
@@ -83,6 +87,20 @@ public class ContextResource {
         return store.read(ctx, st -> st.find(id)).flatMap(o -> {
             if (o instanceof ExternalObject e && e.kind == ObjectType.FAULT) {
                 return owners.destroyFaultQueue(ctx, id, authorization)
+                        .map(r -> Response.noContent().build())
+                        .onFailure(jakarta.ws.rs.WebApplicationException.class)
+                        .recoverWithItem(t -> ((jakarta.ws.rs.WebApplicationException) t).getResponse());
+            }
+            String viommuKind = o == null ? null : switch (o.type()) {
+                case VIOMMU -> "viommus";
+                case VDEVICE -> "vdevices";
+                case HWPT_NESTED -> "nested-hwpts";
+                case VEVENTQ -> "veventqs";
+                default -> null;
+            };
+            if (viommuKind != null) {
+                // viommu-service's typed destroy releases the id here itself: not under this context's lock
+                return viommuService.destroy(ctx, viommuKind, id, authorization)
                         .map(r -> Response.noContent().build())
                         .onFailure(jakarta.ws.rs.WebApplicationException.class)
                         .recoverWithItem(t -> ((jakarta.ws.rs.WebApplicationException) t).getResponse());

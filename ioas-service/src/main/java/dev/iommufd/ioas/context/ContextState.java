@@ -59,12 +59,25 @@ public class ContextState {
                 homes.put(h.id, h.iommu);
             }
         }
+        // nested HWPTs (viommu-service's data, attached here) and vIOMMUs go before their parents
+        java.util.Map<Integer, String> nested = new java.util.TreeMap<>();
+        for (IommufdObject o : objects.values()) {
+            if (o instanceof dev.iommufd.ioas.nesting.NestedHwptObject n) {
+                nested.put(n.id, n.iommu);
+            }
+        }
         for (IommufdObject o : objects.values()) {
             if (o instanceof dev.iommufd.ioas.device.DeviceObject d) {
                 if (d.attachedHwpt != null) {
-                    emit(homes.get(d.attachedHwpt), new dev.iommufd.contract.events.AttachDevice(d.rid, null, null));
+                    emit(homes.getOrDefault(d.attachedHwpt, nested.get(d.attachedHwpt)), new dev.iommufd.contract.events.AttachDevice(d.rid, null, null));
                 }
                 d.pasids.forEach((pasid, h) -> emit(homes.get(h), new dev.iommufd.contract.events.AttachDevice(d.rid, pasid, null)));
+            }
+        }
+        nested.forEach((id, iommu) -> emit(iommu, new dev.iommufd.contract.events.DomainDestroy(domainName(id))));
+        for (IommufdObject o : objects.values()) {
+            if (o instanceof dev.iommufd.ioas.nesting.ViommuObject v) {
+                emit(v.iommu, new dev.iommufd.contract.events.ViommuFree(domainName(v.id)));
             }
         }
         homes.forEach((id, iommu) -> emit(iommu, new dev.iommufd.contract.events.DomainDestroy(domainName(id))));

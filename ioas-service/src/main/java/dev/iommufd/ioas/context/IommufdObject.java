@@ -18,6 +18,10 @@ import dev.iommufd.ioas.memory.MemoryObject;
         @JsonSubTypes.Type(value = HwptPagingObject.class, name = "HWPT_PAGING"),
         @JsonSubTypes.Type(value = MemoryObject.class, name = "MEMORY"),
         @JsonSubTypes.Type(value = ExternalObject.class, name = "EXTERNAL"),
+        @JsonSubTypes.Type(value = dev.iommufd.ioas.nesting.ViommuObject.class, name = "VIOMMU"),
+        @JsonSubTypes.Type(value = dev.iommufd.ioas.nesting.VdeviceObject.class, name = "VDEVICE"),
+        @JsonSubTypes.Type(value = dev.iommufd.ioas.nesting.NestedHwptObject.class, name = "HWPT_NESTED"),
+        @JsonSubTypes.Type(value = dev.iommufd.ioas.nesting.VeventqObject.class, name = "VEVENTQ"),
 })
 public abstract class IommufdObject {
     public int id;

@@ -16,6 +16,8 @@ import dev.iommufd.ioas.hwpt.HwptPagingObject.Flag;
 import dev.iommufd.ioas.ioas.IoasObject;
 import dev.iommufd.ioas.ioas.IoasOps;
 import dev.iommufd.contract.events.AttachDevice;
+import dev.iommufd.ioas.nesting.NestedHwptObject;
+import dev.iommufd.ioas.nesting.NestingOps;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -45,34 +47,58 @@ public final class DeviceOps {
         return state.add(d);
     }
 
-    /** Unbind: detaches the RID and every PASID, then removes the device. */
-    public static void unbind(ContextState state, Topology topo, int id) {
+    /**
+     * Unbind: detaches the RID and every PASID, force-destroys the device's vdevice (its id stays
+     * reserved), then removes the device. Returns the vdevice ids destroyed (viommu-service is told).
+     */
+    public static List<Integer> unbind(ContextState state, Topology topo, int id) {
         DeviceObject d = get(state, id);
         for (Integer pasid : List.copyOf(d.pasids.keySet())) {
             detachPasid(state, topo, id, pasid);
         }
         detach(state, topo, id);
+        List<Integer> vdevices = NestingOps.forgetVdevices(state, id);
         state.drop(id);
+        return vdevices;
     }
 
-    /** RID attach or atomic replace. Returns the HWPT now attached. */
+    /** RID attach or atomic replace to a paging HWPT or an IOAS. Returns the HWPT now attached. */
     public static HwptPagingObject attach(ContextState state, Topology topo, int deviceId, int ptId) {
         DeviceObject d = get(state, deviceId);
         HwptPagingObject target = resolve(state, topo, d, ptId, false);
-        if (!d.pasids.isEmpty() && !target.has(Flag.PASID)) {
+        attachRid(state, topo, d, target, target);
+        return target;
+    }
+
+    /** RID attach or replace to any HWPT id, nested HWPTs included (their rules: NestingOps). Returns the HWPT id attached. */
+    public static int attachAny(ContextState state, Topology topo, int deviceId, int ptId) {
+        if (state.find(ptId) instanceof NestedHwptObject n) {
+            DeviceObject d = get(state, deviceId);
+            attachRid(state, topo, d, n, NestingOps.checkAttach(state, topo, d, n));
+            return n.id;
+        }
+        return attach(state, topo, deviceId, ptId).id;
+    }
+
+    /** {@code target}: the HWPT the RID attaches to; {@code paging}: itself or, for a nested HWPT, its parent. */
+    private static void attachRid(ContextState state, Topology topo, DeviceObject d, IommufdObject target, HwptPagingObject paging) {
+        if (!d.pasids.isEmpty() && !pasidCapable(state, target.id)) {
             throw ErrnoException.of(Errno.EINVAL, "device has PASID attachments: the RID's HWPT needs PASID");
         }
         Integer old = d.attachedHwpt;
         if (old != null && old == target.id) {
-            return target;
+            return;
         }
-        connect(state, topo, d, target);
+        connect(state, topo, d, target, paging);
         d.attachedHwpt = target.id;
-        state.emit(target.iommu, new AttachDevice(d.rid, null, state.domainName(target.id)));
+        state.emit(NestingOps.home(state, target.id), new AttachDevice(d.rid, null, state.domainName(target.id)));
         if (old != null) {
-            disconnect(state, d, HwptOps.get(state, old));
+            disconnectAny(state, d, old);
         }
-        return target;
+    }
+
+    private static boolean pasidCapable(ContextState state, int hwptId) {
+        return state.find(hwptId) instanceof NestedHwptObject n ? n.pasid : HwptOps.get(state, hwptId).has(Flag.PASID);
     }
 
     public static void detach(ContextState state, Topology topo, int deviceId) {
@@ -80,10 +106,10 @@ public final class DeviceOps {
         if (d.attachedHwpt == null) {
             return;
         }
-        HwptPagingObject h = HwptOps.get(state, d.attachedHwpt);
+        int old = d.attachedHwpt;
         d.attachedHwpt = null;
-        state.emit(h.iommu, new AttachDevice(d.rid, null, null));
-        disconnect(state, d, h);
+        state.emit(NestingOps.home(state, old), new AttachDevice(d.rid, null, null));
+        disconnectAny(state, d, old);
     }
 
     /** RID+PASID attach or replace. */
@@ -98,14 +124,14 @@ public final class DeviceOps {
         if (!target.has(Flag.PASID)) {
             throw ErrnoException.of(Errno.EINVAL, "HWPT %d was not allocated with PASID", target.id);
         }
-        if (d.attachedHwpt != null && !HwptOps.get(state, d.attachedHwpt).has(Flag.PASID)) {
+        if (d.attachedHwpt != null && !pasidCapable(state, d.attachedHwpt)) {
             throw ErrnoException.of(Errno.EINVAL, "the RID's HWPT %d was not allocated with PASID", d.attachedHwpt);
         }
         Integer old = d.pasids.get(pasid);
         if (old != null && old == target.id) {
             return target;
         }
-        connect(state, topo, d, target);
+        connect(state, topo, d, target, target);
         d.pasids.put(pasid, target.id);
         state.emit(target.iommu, new AttachDevice(d.rid, pasid, state.domainName(target.id)));
         if (old != null) {
@@ -166,13 +192,16 @@ public final class DeviceOps {
             return HwptOps.createAuto(state, ioas, iommu, flags);
         }
         if (pt.type() == ObjectType.HWPT_NESTED) {
-            throw ErrnoException.of(Errno.EOPNOTSUPP, "nested HWPTs are attached through viommu-service (not available yet)");
+            throw ErrnoException.of(Errno.EOPNOTSUPP, "a PASID cannot be attached to a nested HWPT here (RID only)");
         }
         throw ErrnoException.of(Errno.EINVAL, "object %d (%s) cannot be attached to", ptId, pt.type());
     }
 
-    /** Takes a user of {@code h} and reserves the device's regions in its IOAS (EADDRINUSE if they take mapped or allowed IOVA). */
-    private static void connect(ContextState state, Topology topo, DeviceObject d, HwptPagingObject h) {
+    /**
+     * Takes a user of {@code holder} (the HWPT attached to) and reserves the device's regions in the
+     * IOAS of {@code h} (itself or a nested HWPT's parent; EADDRINUSE if they take mapped or allowed IOVA).
+     */
+    private static void connect(ContextState state, Topology topo, DeviceObject d, IommufdObject holder, HwptPagingObject h) {
         IoasObject ioas = IoasOps.get(state, h.ioasId);
         String owner = owner(d);
         List<IovaRange> regions = HwptOps.iommuOf(topo, d).reservedRegions().stream()
@@ -183,7 +212,17 @@ public final class DeviceOps {
             }
             return null;
         });
-        h.users++;
+        holder.users++;
+    }
+
+    /** Drops the attachment's user of HWPT {@code hwptId}, paging or nested. */
+    private static void disconnectAny(ContextState state, DeviceObject d, int hwptId) {
+        if (state.find(hwptId) instanceof NestedHwptObject n) {
+            n.users--;
+            releaseRegions(state, d, NestingOps.paging(state, hwptId));
+        } else {
+            disconnect(state, d, HwptOps.get(state, hwptId));
+        }
     }
 
     /** Drops a user of {@code h}: an auto HWPT goes with its last one; the device's regions leave an IOAS it no longer uses. */
@@ -192,8 +231,13 @@ public final class DeviceOps {
         if (h.auto && h.users == 0) {
             HwptOps.destroy(state, h);
         }
+        releaseRegions(state, d, h);
+    }
+
+    /** The device's reserved regions leave the IOAS of {@code h} unless another attachment still uses it. */
+    private static void releaseRegions(ContextState state, DeviceObject d, HwptPagingObject h) {
         IoasObject ioas = IoasOps.get(state, h.ioasId);
-        boolean stillUses = d.attachedHwpt != null && HwptOps.get(state, d.attachedHwpt).ioasId == ioas.id
+        boolean stillUses = d.attachedHwpt != null && NestingOps.paging(state, d.attachedHwpt).ioasId == ioas.id
                 || d.pasids.values().stream().anyMatch(id -> HwptOps.get(state, id).ioasId == ioas.id);
         if (!stillUses) {
             ioas.withTable(t -> {

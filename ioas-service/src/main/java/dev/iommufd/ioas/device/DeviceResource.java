@@ -64,11 +64,33 @@ public class DeviceResource {
     @DELETE
     @Path("{id}")
     public Uni<Response> unbind(@PathParam("ctx") String ctx, @PathParam("id") int id) {
+        java.util.List<Integer> vdevicesGone = new java.util.ArrayList<>();
         return topology.topology().flatMap(topo -> store.writeAsync(ctx, (c, st) -> {
             String rid = DeviceOps.get(st, id).rid;
-            DeviceOps.unbind(st, topo, id);
+            vdevicesGone.addAll(DeviceOps.unbind(st, topo, id));
             return BoundDevice.delete("rid", rid).map(n -> Response.noContent().build());
-        }));
+        })).call(r -> {
+            Uni<Void> told = Uni.createFrom().voidItem();
+            for (int v : vdevicesGone) {
+                told = told.chain(() -> tellViommuService(ctx, v));
+            }
+            return told;
+        });
+    }
+
+    @Inject
+    @org.eclipse.microprofile.rest.client.inject.RestClient
+    dev.iommufd.ioas.nesting.ViommuService viommuService;
+
+    /**
+     * After the unbind committed: viommu-service drops the force-destroyed vdevice (best effort; if
+     * it is unreachable, its destroy still finds the id released here and answers ENOENT).
+     */
+    private Uni<Void> tellViommuService(String ctx, int vdeviceId) {
+        return viommuService.vdeviceGone(ctx, vdeviceId).replaceWithVoid()
+                .onFailure().invoke(t -> org.jboss.logging.Logger.getLogger(DeviceResource.class)
+                        .warnf("viommu-service not told that vdevice %d of %s is gone: %s", vdeviceId, ctx, t.toString()))
+                .onFailure().recoverWithNull();
     }
 
     @GET
@@ -87,7 +109,7 @@ public class DeviceResource {
     @Path("{id}/attachment")
     public Uni<Attached> attach(@PathParam("ctx") String ctx, @PathParam("id") int id, AttachRequest req) {
         int ptId = Require.field(Require.body(req).ptId(), "ptId");
-        return topology.topology().flatMap(topo -> store.write(ctx, st -> new Attached(DeviceOps.attach(st, topo, id, ptId).id)));
+        return topology.topology().flatMap(topo -> store.write(ctx, st -> new Attached(DeviceOps.attachAny(st, topo, id, ptId))));
     }
 
     @DELETE

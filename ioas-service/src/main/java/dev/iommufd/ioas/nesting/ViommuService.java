@@ -1,0 +1,28 @@
+package dev.iommufd.ioas.nesting;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+/**
+ * viommu-service, as ioas-service calls it: IOMMU_DESTROY of its objects arriving at
+ * {@code DELETE …/objects/{id}} (passed on with the caller's token, to the typed URL) and the
+ * vdevices an unbind force-destroyed (internal, no token).
+ */
+@RegisterRestClient(configKey = "viommu")
+@Path("/v1")
+public interface ViommuService {
+    /** {@code kind}: viommus, vdevices, nested-hwpts or veventqs. */
+    @DELETE
+    @Path("contexts/{ctx}/{kind}/{id}")
+    Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("kind") String kind, @PathParam("id") int id,
+                          @HeaderParam("Authorization") String authorization);
+
+    @DELETE
+    @Path("internal/contexts/{ctx}/vdevices/{id}")
+    Uni<Response> vdeviceGone(@PathParam("ctx") String ctx, @PathParam("id") int id);
+}
