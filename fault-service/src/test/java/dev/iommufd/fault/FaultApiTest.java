@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 /** fault-service's API conventions and token rules, against real PostgreSQL and Kafka. */
 @QuarkusTest
 @QuarkusTestResource(LocalInfraTestResource.class)
+@QuarkusTestResource(FakeIoasService.class)
 class FaultApiTest {
     static final String CTX = "ctx-fault-test";
 
@@ -53,9 +54,11 @@ class FaultApiTest {
         String url = "/v1/contexts/" + CTX + "/fault-queues";
         as(CTX).body("{\"flags\":[\"WHATEVER\"]}").post(url).then().statusCode(422).body("errno", equalTo("EOPNOTSUPP"));
         as(CTX).body("{\"flags\":[],\"x\":1}").post(url).then().statusCode(400).body("errno", equalTo("E2BIG"));
-        // no ioas-service runs in this module's tests: the id cannot be allocated, nothing is stored
-        as(CTX).body("{}").post(url).then().statusCode(422).body("errno", equalTo("EIO"));
-        as(CTX).get(url + "/1/faults").then().statusCode(404).body("errno", equalTo("ENOENT"));
+        // ioas-service unreachable (the fake answers 503 for down-… contexts): no id, nothing is stored
+        String down = "down-" + CTX;
+        String downUrl = "/v1/contexts/" + down + "/fault-queues";
+        as(down).body("{}").post(downUrl).then().statusCode(422).body("errno", equalTo("EIO"));
+        as(down).get(downUrl + "/1/faults").then().statusCode(404).body("errno", equalTo("ENOENT"));
     }
 
     @Test

@@ -1,0 +1,113 @@
+package dev.iommufd.fault.queue;
+
+import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.fault.store.FaultStore;
+import dev.iommufd.fault.store.Group;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * Open SSE streams of fault queues. A stream consumes groups as GET …/faults does (they then
+ * await a response) and emits one group per message. It is woken when this instance delivers a
+ * group to its queue, and polls every {@link #POLL_MS} ms for groups another replica delivered.
+ * It ends when its queue is gone (context closed). Each stream is a row in {@code fault_streams}
+ * (destroy is EBUSY while it exists; its heartbeat keeps it counting).
+ */
+@ApplicationScoped
+public class Streams {
+    private static final Logger LOG = Logger.getLogger(Streams.class);
+    static final long POLL_MS = 250;
+    private static final int BATCH = 32;
+
+    @Inject
+    FaultStore store;
+
+    private final Map<String, Stream> open = new ConcurrentHashMap<>();
+
+    /** The ids of this instance's open streams (for the heartbeat). */
+    public Set<String> ids() {
+        return Set.copyOf(open.keySet());
+    }
+
+    /** Wakes the streams of a queue ({@code faultId} null: every queue of the context). */
+    public void signal(String ctx, Integer faultId) {
+        for (Stream s : open.values()) {
+            if (s.ctx.equals(ctx) && (faultId == null || s.faultId == faultId)) {
+                s.pump();
+            }
+        }
+    }
+
+    /** Wakes every stream (the poll for other replicas' deliveries). */
+    public void pollAll() {
+        open.values().forEach(Stream::pump);
+    }
+
+    /** A stream on an existing queue (ENOENT otherwise, before any event is sent). */
+    public Multi<Group> open(String ctx, int faultId) {
+        String id = UUID.randomUUID().toString();
+        return store.openStream(id, ctx, faultId).onItem().transformToMulti(v -> Multi.createFrom().<Group>emitter(em -> {
+            Stream s = new Stream(id, ctx, faultId, em);
+            open.put(id, s);
+            em.onTermination(() -> {
+                open.remove(id);
+                store.closeStream(id).subscribe().with(ok -> {}, t -> LOG.warnf("closing stream %s: %s", id, t));
+            });
+            s.pump();
+        }));
+    }
+
+    /** One stream: at most one consume at a time; a wake-up during one runs another after it. */
+    private final class Stream {
+        final String id;
+        final String ctx;
+        final int faultId;
+        final MultiEmitter<? super Group> em;
+        final AtomicBoolean running = new AtomicBoolean();
+        final AtomicBoolean again = new AtomicBoolean();
+
+        Stream(String id, String ctx, int faultId, MultiEmitter<? super Group> em) {
+            this.id = id;
+            this.ctx = ctx;
+            this.faultId = faultId;
+            this.em = em;
+        }
+
+        void pump() {
+            again.set(true);
+            if (!running.compareAndSet(false, true)) {
+                return;
+            }
+            again.set(false);
+            if (em.isCancelled()) {
+                running.set(false);
+                return;
+            }
+            store.consume(ctx, faultId, BATCH).subscribe().with(this::emit, t -> {
+                running.set(false);
+                if (t instanceof ErrnoException) {
+                    em.complete(); // the queue is gone
+                } else {
+                    LOG.warnf("stream %s: %s", id, t.toString());
+                }
+            });
+        }
+
+        private void emit(List<Group> groups) {
+            groups.forEach(em::emit);
+            running.set(false);
+            if (groups.size() == BATCH || again.get()) {
+                pump();
+            }
+        }
+    }
+}
