@@ -76,4 +76,40 @@ class HwSimApiTest {
                 .put("/v1/hw/memory/0x9000").then().statusCode(400);
         given().get("/v1/hw/memory/0x9000?length=1").then().statusCode(200).body("data", equalTo("AA=="));
     }
+
+    @Test
+    void pageRequestAndEventInjectionRejectBadInput() {
+        String nic = "/v1/hw/devices/0000:03:00.0/page-requests";
+        String ok = "\"perm\":[\"READ\"],\"addr\":\"0x1000\",\"last\":true";
+        given().contentType(ContentType.JSON).body("{\"grpid\":1," + ok + "}")
+                .post("/v1/hw/devices/0000:99:00.0/page-requests").then().statusCode(404).body("errno", equalTo("ENOENT"));
+        // storage has no PRI; the NIC on an unused PASID is not attached
+        given().contentType(ContentType.JSON).body("{\"grpid\":1," + ok + "}")
+                .post("/v1/hw/devices/0000:05:00.0/page-requests").then().statusCode(400).body("errno", equalTo("EINVAL"))
+                .body("message", containsString("no PRI"));
+        given().contentType(ContentType.JSON).body("{\"pasid\":1048574,\"grpid\":1," + ok + "}")
+                .post(nic).then().statusCode(400).body("errno", equalTo("EINVAL")).body("message", containsString("not attached"));
+        given().contentType(ContentType.JSON).body("{\"grpid\":512," + ok + "}").post(nic).then().statusCode(400).body("errno", equalTo("EINVAL"));
+        given().contentType(ContentType.JSON).body("{\"grpid\":1,\"perm\":[\"BOGUS\"],\"addr\":\"0x1000\",\"last\":true}")
+                .post(nic).then().statusCode(400).body("errno", equalTo("EINVAL"));
+        given().contentType(ContentType.JSON).body("{\"grpid\":1,\"perm\":[\"READ\"],\"addr\":\"0x1000\"}")
+                .post(nic).then().statusCode(400).body("errno", equalTo("EINVAL"));
+        given().contentType(ContentType.JSON).body("{\"pasid\":1048576,\"grpid\":1," + ok + "}").post(nic).then().statusCode(400);
+
+        String ev = "{\"rid\":\"0001:00:01.0\",\"type\":\"F_TRANSLATION\",\"addr\":\"0x1000\"}";
+        given().contentType(ContentType.JSON).body(ev).post("/v1/hw/iommus/nope/events").then().statusCode(404).body("errno", equalTo("ENOENT"));
+        given().contentType(ContentType.JSON).body(ev).post("/v1/hw/iommus/dmar0/events").then().statusCode(400).body("errno", equalTo("EINVAL"))
+                .body("message", containsString("not behind"));
+        given().contentType(ContentType.JSON).body(ev.replace("F_TRANSLATION", "F_NOPE"))
+                .post("/v1/hw/iommus/smmu0/events").then().statusCode(400).body("errno", equalTo("EINVAL"))
+                .body("message", containsString("unknown"));
+        given().contentType(ContentType.JSON).body(ev.replace("0001:00:01.0", "0000:99:00.0"))
+                .post("/v1/hw/iommus/smmu0/events").then().statusCode(404).body("errno", equalTo("ENOENT"));
+
+        String dma = "/v1/hw/devices/0000:03:00.0/dma";
+        given().contentType(ContentType.JSON).body("{\"iova\":\"0x1000\",\"length\":4,\"write\":false,\"priv\":true}")
+                .post(dma).then().statusCode(400).body("errno", equalTo("EINVAL"));
+        given().contentType(ContentType.JSON).body("{\"iova\":\"0x1000\",\"length\":4,\"write\":false,\"priTimeoutMs\":-1}")
+                .post(dma).then().statusCode(400).body("errno", equalTo("EINVAL"));
+    }
 }
