@@ -7,6 +7,7 @@ import dev.iommufd.contract.events.Completion;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
+import dev.iommufd.contract.events.InvalidateAtc;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.PageRequest;
 import dev.iommufd.contract.events.PageResponse;
@@ -152,14 +153,15 @@ public final class Replay {
                 groupsWaiting.put(g, s);
             }
         }
-        timeline.add(new ReplayReport.Line(s.index(), s.r().where(), e.time().toString(), e.source(), e.key(), e.sequence(), kind,
+        timeline.add(new ReplayReport.Line(s.index(), s.r().where(), e.time().toString(), e.source(), shortKey(e.key()), e.sequence(), kind,
                 fields(p, e), String.join("; ", link), json(e)));
     }
 
     private void command(Seen s, EventPayload p, String queue, List<String> link) {
         EventEnvelope e = s.r().event();
         Seen done = highestCompletion.get(queue);
-        if (done != null && e.sequence() <= ((Completion) done.r().event().payload()).upToSequence()) {
+        boolean claimed = done != null && e.sequence() <= ((Completion) done.r().event().payload()).upToSequence();
+        if (claimed) {
             violation("COMPLETION_BEFORE_COMMANDS", done.ref() + " completed (" + e.source() + ", " + e.key() + ") up to sequence "
                     + ((Completion) done.r().event().payload()).upToSequence() + " before its command " + s.ref() + " (sequence "
                     + e.sequence() + ") arrived", s, done);
@@ -167,7 +169,7 @@ public final class Replay {
         if (p instanceof SyncRequest) {
             syncs.putIfAbsent(e.correlationId(), s);
             Seen early = completionsWaitingForSync.remove(e.correlationId());
-            if (early != null) {
+            if (early != null && !claimed) {
                 violation("COMPLETION_BEFORE_COMMANDS", early.ref() + " answers " + s.ref() + " which came after it", s, early);
             }
         } else if (p instanceof UnmapRange u) {
@@ -175,6 +177,14 @@ public final class Replay {
         } else if (p instanceof InvalidateIotlb inv) {
             for (OpenUnmap o : openUnmaps.getOrDefault(queue, List.of())) {
                 if (o.unmap().domain().equals(inv.domain())
+                        && new Payloads.Range(inv.iova(), inv.length()).overlaps(o.unmap().iova(), o.unmap().iova() + o.unmap().length())) {
+                    link.add("← UNMAP #" + o.at().index());
+                }
+            }
+        } else if (p instanceof InvalidateAtc inv) {
+            for (OpenUnmap o : openUnmaps.getOrDefault(queue, List.of())) {
+                if (attachments.containsValue(o.unmap().domain()) && attachments.entrySet().stream()
+                        .anyMatch(a -> a.getValue().equals(o.unmap().domain()) && attachedRid(a.getKey()).equals(inv.rid()))
                         && new Payloads.Range(inv.iova(), inv.length()).overlaps(o.unmap().iova(), o.unmap().iova() + o.unmap().length())) {
                     link.add("← UNMAP #" + o.at().index());
                 }
@@ -283,6 +293,11 @@ public final class Replay {
                         d.length(), d.write() ? "write" : "read", result), link, null));
     }
 
+    private static String attachedRid(String attachKey) {
+        int slash = attachKey.indexOf('/');
+        return slash < 0 ? attachKey : attachKey.substring(0, slash);
+    }
+
     private ReplayReport finish() {
         completionsWaitingForSync.values().forEach(c -> notes.add(c.ref() + " answers a SYNC that is not in the selection"));
         groupsWaiting.forEach((g, req) -> violations.add(new ReplayReport.Violation("PAGE_REQUEST_UNANSWERED",
@@ -346,10 +361,18 @@ public final class Replay {
             }
             b.append(name).append('=').append(text);
         }
+        if (p instanceof AttachDevice a && a.domain() == null) {
+            b.append(" domain=blocked");
+        }
         if (e.correlationId() != null && (p instanceof SyncRequest || p instanceof Completion)) {
             b.append(" corr=").append(e.correlationId(), 0, Math.min(8, e.correlationId().length()));
         }
         return b.toString();
+    }
+
+    /** Context ids key the contexts topic: 8 characters say enough in a timeline (the JSON has them whole). */
+    static String shortKey(String key) {
+        return key.length() > 12 ? key.substring(0, 8) : key;
     }
 
     /** {@code 6de1a2b3-…/3} → {@code 6de1a2b3/3}: the context prefix is long and repeats on every line. */

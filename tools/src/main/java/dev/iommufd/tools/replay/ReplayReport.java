@@ -36,8 +36,9 @@ public record ReplayReport(List<Line> timeline, Map<String, Long> kinds, Map<Str
         out.println();
         out.println("== summary");
         kinds.forEach((k, v) -> out.printf("  %-20s %d%n", k, v));
-        latencies.forEach((name, h) -> out.printf("  %-26s n=%d  p50 %s  p90 %s  p99 %s  max %s%n", name + " latency", h.getTotalCount(),
-                us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(90)), us(h.getValueAtPercentile(99)), us(h.getMaxValue())));
+        latencies.entrySet().stream().filter(l -> l.getValue().getTotalCount() > 0).forEach(l -> out.printf("  %-30s n=%d  p50 %s  p90 %s  p99 %s  max %s%n", l.getKey() + " latency", l.getValue().getTotalCount(),
+                us(l.getValue().getValueAtPercentile(50)), us(l.getValue().getValueAtPercentile(90)),
+                us(l.getValue().getValueAtPercentile(99)), us(l.getValue().getMaxValue())));
         out.println();
         out.println("== re-driven into a fresh hw-sim model (CommandQueues over Platform, default topology)");
         out.printf("  digest %s  (%d commands applied, %d duplicates skipped, %d rejected)%n", digest, commandsApplied, duplicates,
