@@ -39,12 +39,12 @@ public class ContextState {
     @JsonIgnore
     public boolean deferFlush;
 
-    /** The queues (IOMMUs) that got commands to publish now, in first-use order. */
+    /** The queues (IOMMUs) that got commands to publish now, in first-use order (context events need no sync). */
     @JsonIgnore
     public java.util.Set<String> queuesUsed() {
         java.util.LinkedHashSet<String> used = new java.util.LinkedHashSet<>();
         for (HwCommand c : commands) {
-            if (!c.deferred()) {
+            if (!c.deferred() && dev.iommufd.contract.events.Topics.HW_COMMANDS.equals(dev.iommufd.contract.events.Topics.of(c.payload()))) {
                 used.add(c.key());
             }
         }

@@ -16,6 +16,7 @@ import dev.iommufd.ioas.hwpt.HwptPagingObject.Flag;
 import dev.iommufd.ioas.ioas.IoasObject;
 import dev.iommufd.ioas.ioas.IoasOps;
 import dev.iommufd.contract.events.AttachDevice;
+import dev.iommufd.contract.events.FaultDetach;
 import dev.iommufd.ioas.nesting.NestedHwptObject;
 import dev.iommufd.ioas.nesting.NestingOps;
 import java.util.EnumSet;
@@ -93,6 +94,7 @@ public final class DeviceOps {
         d.attachedHwpt = target.id;
         state.emit(NestingOps.home(state, target.id), new AttachDevice(d.rid, null, state.domainName(target.id)));
         if (old != null) {
+            faultDetach(state, d, old, null);
             disconnectAny(state, d, old);
         }
     }
@@ -109,6 +111,7 @@ public final class DeviceOps {
         int old = d.attachedHwpt;
         d.attachedHwpt = null;
         state.emit(NestingOps.home(state, old), new AttachDevice(d.rid, null, null));
+        faultDetach(state, d, old, null);
         disconnectAny(state, d, old);
     }
 
@@ -135,6 +138,7 @@ public final class DeviceOps {
         d.pasids.put(pasid, target.id);
         state.emit(target.iommu, new AttachDevice(d.rid, pasid, state.domainName(target.id)));
         if (old != null) {
+            faultDetach(state, d, old, pasid);
             disconnect(state, d, HwptOps.get(state, old));
         }
         return target;
@@ -148,6 +152,7 @@ public final class DeviceOps {
         if (old != null) {
             HwptPagingObject h = HwptOps.get(state, old);
             state.emit(h.iommu, new AttachDevice(d.rid, pasid, null));
+            faultDetach(state, d, old, pasid);
             disconnect(state, d, h);
         }
     }
@@ -213,6 +218,19 @@ public final class DeviceOps {
             return null;
         });
         holder.users++;
+    }
+
+    /**
+     * The RID ({@code pasid} null) or RID+PASID stops translating through HWPT {@code hwptId}: if it
+     * has a fault queue, fault-service answers the device's pending groups INVALID
+     * (iommufd_auto_response_faults). Through the outbox, in this transaction, behind the ATTACH.
+     */
+    private static void faultDetach(ContextState state, DeviceObject d, int hwptId, Integer pasid) {
+        IommufdObject h = state.find(hwptId);
+        Integer faultId = h instanceof HwptPagingObject p ? p.faultId : h instanceof NestedHwptObject n ? n.faultId : null;
+        if (faultId != null) {
+            state.emit(state.contextId, new FaultDetach(state.contextId, faultId, d.rid, pasid));
+        }
     }
 
     /** Drops the attachment's user of HWPT {@code hwptId}, paging or nested. */

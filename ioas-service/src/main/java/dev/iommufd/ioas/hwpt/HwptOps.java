@@ -65,9 +65,8 @@ public final class HwptOps {
         } else if (faultId != null) {
             throw ErrnoException.of(Errno.EINVAL, "faultId given without FAULT_ID_VALID");
         }
-        HwptPagingObject h = create(state, ioas, iommu, flags, false);
-        if (flags.contains(Flag.FAULT_ID_VALID)) {
-            h.faultId = faultId;
+        HwptPagingObject h = create(state, ioas, iommu, flags, false, flags.contains(Flag.FAULT_ID_VALID) ? faultId : null);
+        if (h.faultId != null) {
             state.find(faultId).users++;
         }
         return h;
@@ -75,11 +74,11 @@ public final class HwptOps {
 
     /** A kernel-managed domain made by attaching a device to an IOAS id. */
     public static HwptPagingObject createAuto(ContextState state, IoasObject ioas, IommuSpec iommu, Set<Flag> flags) {
-        return create(state, ioas, iommu, flags, true);
+        return create(state, ioas, iommu, flags, true, null);
     }
 
     /** A new domain on {@code ioas} for a device of {@code iommu}: reserves what lies outside its aperture. */
-    static HwptPagingObject create(ContextState state, IoasObject ioas, IommuSpec iommu, Set<Flag> flags, boolean auto) {
+    static HwptPagingObject create(ContextState state, IoasObject ioas, IommuSpec iommu, Set<Flag> flags, boolean auto, Integer faultId) {
         HwptPagingObject h = new HwptPagingObject();
         h.ioasId = ioas.id;
         h.iommu = iommu.id();
@@ -88,6 +87,7 @@ public final class HwptOps {
         h.addressWidth = iommu.addressWidth();
         h.auto = auto;
         h.flags.addAll(flags);
+        h.faultId = faultId;
         state.add(h);
         ioas.withTable(t -> {
             if (h.addressWidth < 64) {
@@ -101,7 +101,8 @@ public final class HwptOps {
         ioas.hwpts.add(h.id);
         ioas.users++;
         // the new domain starts with every mapping of its IOAS
-        state.emit(h.iommu, new DomainCreate(state.domainName(h.id), h.iommu, h.addressWidth, ioas.hugePages == 1));
+        // faultId: a translation miss of a PRI device becomes a page request to that queue
+        state.emit(h.iommu, new DomainCreate(state.domainName(h.id), h.iommu, h.addressWidth, ioas.hugePages == 1, h.faultId));
         for (Area a : ioas.table.areas()) {
             state.emit(h.iommu, mapRange(state, h, a));
         }

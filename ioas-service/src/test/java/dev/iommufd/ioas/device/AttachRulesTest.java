@@ -226,4 +226,71 @@ class AttachRulesTest {
         assertEquals(0, mem.users);
         st.destroy(mem.id);
     }
+
+    /** FAULT_DETACH payloads this change queued (they go to iommufd.contexts, keyed by the context). */
+    List<dev.iommufd.contract.events.FaultDetach> faultDetaches() {
+        List<dev.iommufd.contract.events.FaultDetach> out = new java.util.ArrayList<>();
+        st.commands.forEach(c -> {
+            if (c.payload() instanceof dev.iommufd.contract.events.FaultDetach f) {
+                assertEquals(st.contextId, c.key(), "keyed by the context, like CONTEXT_CLOSED");
+                out.add(f);
+            }
+        });
+        st.commands.clear();
+        return out;
+    }
+
+    @Test
+    void leavingAFaultCapableHwptTellsFaultServiceEveryWay() {
+        st.contextId = "ctx-f";
+        var fault = new dev.iommufd.ioas.context.ExternalObject();
+        fault.kind = dev.iommufd.ioas.context.ObjectType.FAULT;
+        int f = st.add(fault).id;
+        int ioas = IoasOps.create(st).id;
+        int accel = DeviceOps.bind(st, TOPO, ACCEL).id;
+        HwptPagingObject pri = HwptOps.alloc(st, TOPO, accel, ioas, EnumSet.of(Flag.FAULT_ID_VALID, Flag.PASID), f);
+        HwptPagingObject plain = HwptOps.alloc(st, TOPO, accel, ioas, EnumSet.of(Flag.PASID), null);
+        // the hardware learns which domains deliver page requests, and to which queue
+        var creates = st.commands.stream().map(c -> c.payload())
+                .filter(p -> p instanceof dev.iommufd.contract.events.DomainCreate).map(p -> (dev.iommufd.contract.events.DomainCreate) p).toList();
+        assertEquals(List.of(f, -1), creates.stream().map(c -> c.faultId() == null ? -1 : c.faultId()).toList());
+        st.commands.clear();
+
+        DeviceOps.attach(st, TOPO, accel, pri.id);
+        DeviceOps.attach(st, TOPO, accel, pri.id);                  // same HWPT again: nothing leaves it
+        assertEquals(List.of(), faultDetaches());
+        DeviceOps.attach(st, TOPO, accel, plain.id);                // replace away
+        assertEquals(List.of(new dev.iommufd.contract.events.FaultDetach("ctx-f", f, ACCEL, null)), faultDetaches());
+        DeviceOps.attach(st, TOPO, accel, pri.id);
+        DeviceOps.detach(st, TOPO, accel);                          // detach
+        assertEquals(List.of(new dev.iommufd.contract.events.FaultDetach("ctx-f", f, ACCEL, null)), faultDetaches());
+        DeviceOps.detach(st, TOPO, accel);                          // nothing attached: nothing to tell
+        DeviceOps.attach(st, TOPO, accel, plain.id);
+        DeviceOps.detach(st, TOPO, accel);                          // a HWPT without a queue: nothing to tell
+        assertEquals(List.of(), faultDetaches());
+
+        DeviceOps.attachPasid(st, TOPO, accel, 5, pri.id);
+        DeviceOps.attachPasid(st, TOPO, accel, 5, plain.id);        // PASID replace away
+        assertEquals(List.of(new dev.iommufd.contract.events.FaultDetach("ctx-f", f, ACCEL, 5)), faultDetaches());
+        DeviceOps.attachPasid(st, TOPO, accel, 5, pri.id);
+        DeviceOps.detachPasid(st, TOPO, accel, 5);                  // PASID detach
+        assertEquals(List.of(new dev.iommufd.contract.events.FaultDetach("ctx-f", f, ACCEL, 5)), faultDetaches());
+
+        DeviceOps.attach(st, TOPO, accel, pri.id);
+        DeviceOps.attachPasid(st, TOPO, accel, 7, pri.id);
+        DeviceOps.attachPasid(st, TOPO, accel, 8, plain.id);
+        st.commands.clear();
+        DeviceOps.unbind(st, TOPO, accel);                          // unbind: every attachment of the queue's HWPT
+        assertEquals(Set.of(new dev.iommufd.contract.events.FaultDetach("ctx-f", f, ACCEL, 7),
+                new dev.iommufd.contract.events.FaultDetach("ctx-f", f, ACCEL, null)), Set.copyOf(faultDetaches()));
+
+        // a context event needs no hardware sync: only IOMMU queues are synced
+        int again = DeviceOps.bind(st, TOPO, ACCEL).id;
+        DeviceOps.attach(st, TOPO, again, pri.id);
+        st.commands.clear();
+        DeviceOps.detach(st, TOPO, again);
+        assertEquals(Set.of("dmar0"), st.queuesUsed());
+        // a refused replace queues nothing and changes nothing
+        refused(Errno.ENOENT, s -> DeviceOps.attach(s, TOPO, again, 999));
+    }
 }

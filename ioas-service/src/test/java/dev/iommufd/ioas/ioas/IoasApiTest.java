@@ -188,4 +188,52 @@ class IoasApiTest {
         // rlimit-mode may no longer change: the context has objects
         as().body("{\"value\":1}").put(url("/options/rlimit-mode")).then().statusCode(409).body("errno", equalTo("EBUSY"));
     }
+
+    /**
+     * PRI plumbing for fault-service: the internal device lookup by RID, and FAULT_DETACH on
+     * iommufd.contexts (keyed by the context) when the device leaves a HWPT with a fault queue.
+     */
+    @Test
+    void faultQueueHwptsTellFaultServiceWhenADeviceLeaves() throws Exception {
+        String rid = "0001:00:01.0"; // smmu0, PRI
+        int device = create("/devices", "{\"rid\":\"" + rid + "\"}");
+        String lookup = "/v1/internal/contexts/" + ctx + "/devices";
+        given().get(lookup + "?rid=" + rid).then().statusCode(200).body("id", equalTo(device)).body("rid", equalTo(rid));
+        given().get(lookup + "?rid=0000:04:00.0").then().statusCode(404).body("errno", equalTo("ENOENT"));
+        given().get(lookup).then().statusCode(400).body("errno", equalTo("EINVAL"));
+        given().get("/v1/internal/contexts/no-such-context/devices?rid=" + rid).then().statusCode(404).body("errno", equalTo("ENOENT"));
+
+        int ioas = create("/ioas", "{}");
+        int fault = given().contentType(ContentType.JSON).body("{\"type\":\"FAULT\"}").post("/v1/internal/contexts/" + ctx + "/objects")
+                .then().statusCode(201).extract().jsonPath().getInt("id");
+        int pri = create("/hwpts", "{\"deviceId\":" + device + ",\"ptId\":" + ioas + ",\"flags\":[\"FAULT_ID_VALID\"],\"faultId\":" + fault + "}");
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", new dev.iommufd.devinfra.LocalInfra(dev.iommufd.devinfra.LocalInfra.repoRoot()).ensureUp().kafkaBootstrap());
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(p,
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
+            var parts = consumer.partitionsFor(dev.iommufd.contract.events.Topics.CONTEXTS).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            parts.forEach(consumer::position);
+            as().body("{\"ptId\":" + pri + "}").put(url("/devices/" + device + "/attachment")).then().statusCode(200);
+            as().delete(url("/devices/" + device + "/attachment")).then().statusCode(204);
+            java.util.List<String> keys = new java.util.ArrayList<>();
+            java.util.List<Object> seen = new java.util.ArrayList<>();
+            long end = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+            while (seen.isEmpty() && System.nanoTime() < end) {
+                for (var r : consumer.poll(java.time.Duration.ofMillis(200))) {
+                    var e = dev.iommufd.contract.events.EventJson.read(r.value());
+                    if (ctx.equals(e.contextId()) && e.payload() instanceof dev.iommufd.contract.events.FaultDetach) {
+                        keys.add(r.key());
+                        seen.add(e.payload());
+                    }
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(new dev.iommufd.contract.events.FaultDetach(ctx, fault, rid, null)), seen);
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(ctx), keys);
+        }
+        as().delete(url("/hwpts/" + pri)).then().statusCode(204);
+        as().delete("/v1/contexts/" + ctx).then().statusCode(204);
+    }
 }
