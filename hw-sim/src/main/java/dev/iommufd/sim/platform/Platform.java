@@ -179,10 +179,11 @@ public final class Platform {
                 viommus.put(v.viommu(), new Viommu(v.viommu(), i.id(), v.parent(), v.type(), vmid));
             }
         } else if (p instanceof ViommuFree f) {
-            Viommu v = viommus.remove(f.viommu());
+            Viommu v = viommus.get(f.viommu());
             if (v != null) {
                 Set<String> gone = nestedOf(v.iommu(), v.vmid());
                 iotlbs.get(v.iommu()).invalidateIf(e -> gone.contains(e.domain()));
+                viommus.remove(f.viommu());
             }
         } else if (p instanceof SmmuCommands s) {
             smmuCommands(s);
