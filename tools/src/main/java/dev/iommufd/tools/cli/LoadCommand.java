@@ -1,17 +1,24 @@
 package dev.iommufd.tools.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
+import dev.iommufd.tools.load.HtmlReport;
+import dev.iommufd.tools.load.KafkaBaseline;
+import dev.iommufd.tools.load.LoadReport;
+import dev.iommufd.tools.load.Pacing;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
@@ -19,29 +26,47 @@ import picocli.CommandLine.Option;
 
 /**
  * Load generator. Scenario {@code strict-unmap}: each client maps a 4 KiB page into an IOAS whose
- * domain has an ATS device attached, then strict-unmaps it, closed loop; the unmap latency is
- * recorded (HdrHistogram). Devices are exclusive to a context, so clients share the platform's
- * six devices' contexts round-robin. Ends with hw-sim's stale-translation count (must be 0).
+ * domain has a device attached, then strict-unmaps it; the unmap latency is recorded (HdrHistogram).
+ * Devices are exclusive to a context, so clients share the contexts of the platform's free devices
+ * round-robin. Ends with hw-sim's stale-translation count (must be 0) and IOTLB hit rate.
  * Scenario {@code lazy-unmap}: the same with the IOAS in LAZY mode, and before each unmap a DMA
  * that puts the page in the IOTLB; after the unmap's answer the device reads the page until it
  * faults: that time is the lazy window (recorded separately). Stale translations are expected
  * there and reported, not an error.
+ * <p>Closed loop by default; {@code --rate} paces the clients and measures latency from each
+ * operation's intended start (coordinated omission). {@code --baseline} measures this machine's raw
+ * Kafka ceiling in the same run. Reports: terminal, {@code --report} JSON, {@code --html} page.
  */
 @Command(name = "load", description = "Drive a scenario against the running stack and report latency percentiles and throughput.")
 public class LoadCommand implements Callable<Integer> {
     private static final String[] DEVICES = {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0", "0001:00:01.0", "0001:00:02.0", "0000:00:02.0"};
 
-    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap or lazy-unmap (more come with issue 8)")
+    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap or lazy-unmap")
     String scenario;
 
     @Option(names = "--clients", defaultValue = "1")
     int clients;
 
-    @Option(names = "--ops", defaultValue = "500", description = "unmaps per client")
+    @Option(names = "--ops", defaultValue = "500", description = "unmaps per client (ignored with --duration)")
     int ops;
+
+    @Option(names = "--duration", description = "run for this many seconds instead of --ops")
+    Integer duration;
+
+    @Option(names = "--rate", defaultValue = "0", description = "target unmaps/s over all clients; 0 = closed loop")
+    double rate;
+
+    @Option(names = "--baseline", description = "also measure raw Kafka produce→consume (records/s, one hop) in this run")
+    boolean baseline;
+
+    @Option(names = "--baseline-seconds", defaultValue = "3")
+    int baselineSeconds;
 
     @Option(names = "--report", description = "write a JSON report here")
     Path report;
+
+    @Option(names = "--html", description = "write a self-contained HTML report (charts) here")
+    Path html;
 
     private final Http http = new Http();
 
@@ -54,15 +79,44 @@ public class LoadCommand implements Callable<Integer> {
             System.err.println("unknown scenario " + scenario);
             return 2;
         }
+        if (clients < 1 || ops < 1 || rate < 0 || (duration != null && duration < 1)) {
+            System.err.println("clients, ops and duration must be >= 1, rate >= 0");
+            return 2;
+        }
         ServiceLauncher l = ServiceLauncher.forCli();
         l.up();
         String ioas = l.url(Service.IOAS);
         List<Ctx> contexts = new ArrayList<>();
         try {
-            for (int i = 0; i < Math.min(clients, DEVICES.length); i++) {
-                contexts.add(setUp(ioas, DEVICES[i], lazy));
+            for (String rid : DEVICES) {
+                if (contexts.size() == Math.min(clients, DEVICES.length)) {
+                    break;
+                }
+                Ctx c = setUp(ioas, rid, lazy);
+                if (c != null) {
+                    contexts.add(c);
+                }
             }
-            return run(l, contexts, lazy);
+            if (contexts.isEmpty()) {
+                System.err.println("no free device: every device is bound by another context");
+                return 1;
+            }
+            KafkaBaseline.Result base = null;
+            if (baseline) {
+                System.err.println("measuring the Kafka baseline (" + baselineSeconds + " s) ...");
+                base = KafkaBaseline.measure(l.infra().endpoints().kafkaBootstrap(), Duration.ofSeconds(baselineSeconds), 200);
+            }
+            LoadReport r = run(l, contexts, lazy, base);
+            System.out.print(r.text());
+            if (report != null) {
+                Files.writeString(report, r.toJson().toPrettyString());
+                System.out.println("JSON report: " + report);
+            }
+            if (html != null) {
+                Files.writeString(html, HtmlReport.render(r));
+                System.out.println("HTML report: " + html);
+            }
+            return r.passed() ? 0 : 1;
         } finally {
             // a context holds its device: close them whatever happened, or the next run finds EBUSY
             for (Ctx c : contexts) {
@@ -71,21 +125,45 @@ public class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private int run(ServiceLauncher l, List<Ctx> contexts, boolean lazy) throws Exception {
+    private LoadReport run(ServiceLauncher l, List<Ctx> contexts, boolean lazy, KafkaBaseline.Result base) throws Exception {
         String dmaBase = l.url(Service.HW_SIM) + "/v1/hw/devices/";
-        long staleBefore = stale(l);
-        Recorder recorder = new Recorder(3);
+        JsonNode statsBefore = stats(l);
+        Recorder measured = new Recorder(3);
+        Recorder corrected = new Recorder(3);
         Recorder window = new Recorder(3);
+        Pacing pacing = new Pacing(rate, clients);
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long start = System.nanoTime();
+        long deadline = duration == null ? Long.MAX_VALUE : start + duration * 1_000_000_000L;
+        Histogram total = new Histogram(3);
+        List<LoadReport.Interval> intervals = new ArrayList<>();
+        long[] failedSoFar = {0};
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        Runnable sample = () -> {
+            synchronized (total) {
+                Histogram h = measured.getIntervalHistogram();
+                total.add(h);
+                double at = (System.nanoTime() - start) / 1e9;
+                intervals.add(new LoadReport.Interval(at, h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue()));
+                System.err.printf("%s[%5.1f s] %d unmaps, %d/s now, p99 %d µs%s", System.console() != null ? "\r" : "", at, total.getTotalCount(),
+                        h.getTotalCount(), h.getValueAtPercentile(99), System.console() != null ? "   " : "\n");
+            }
+        };
+        sampler.scheduleAtFixedRate(sample, 1, 1, TimeUnit.SECONDS);
         List<Future<Integer>> errors = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             Ctx ctx = contexts.get(c % contexts.size());
-            long base = 0x100000000L + (long) c * 0x10000000L;
+            long base64k = 0x100000000L + (long) c * 0x10000000L;
+            int client = c;
             errors.add(pool.submit(() -> {
                 int failed = 0;
-                for (int i = 0; i < ops; i++) {
-                    String iova = "0x" + Long.toHexString(base + (long) (i % 1024) * 0x1000);
+                for (long i = 0; duration != null ? System.nanoTime() < deadline : i < ops; i++) {
+                    long due = start + pacing.dueNanos(client, i);
+                    while (System.nanoTime() < due) {
+                        LockSupport.parkNanos(due - System.nanoTime());
+                    }
+                    long late = Math.max(0, System.nanoTime() - due); // how far behind schedule this operation starts
+                    String iova = "0x" + Long.toHexString(base64k + (i % 1024) * 0x1000);
                     Http.Reply m = http.call("POST", ctx.ioasUrl + "/map", ctx.token, "{\"flags\":[\"FIXED_IOVA\",\"READABLE\"],\"memoryId\":"
                             + ctx.memoryId + ",\"length\":4096,\"iova\":\"" + iova + "\"}");
                     String dma = "{\"iova\":\"" + iova + "\",\"length\":4,\"write\":false}";
@@ -95,7 +173,11 @@ public class LoadCommand implements Callable<Integer> {
                     long t0 = System.nanoTime();
                     Http.Reply u = http.call("POST", ctx.ioasUrl + "/unmap", ctx.token, "{\"iova\":\"" + iova + "\",\"length\":4096}");
                     long answered = System.nanoTime();
-                    recorder.recordValue((answered - t0) / 1000);
+                    measured.recordValue((answered - t0) / 1000);
+                    if (!pacing.closedLoop()) {
+                        // as a caller at the target rate sees it: a stall delays every later operation, and that delay counts
+                        corrected.recordValue((answered - t0 + late) / 1000);
+                    }
                     if (m.status() != 201 || u.status() != 200) {
                         failed++;
                     }
@@ -117,40 +199,34 @@ public class LoadCommand implements Callable<Integer> {
             failed += f.get();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        sampler.shutdown();
+        sampler.awaitTermination(5, TimeUnit.SECONDS);
+        sample.run(); // the last partial second
+        if (System.console() != null) {
+            System.err.println();
+        }
         pool.shutdown();
-        Histogram h = recorder.getIntervalHistogram();
-        long stale = stale(l) - staleBefore;
-        Histogram w = window.getIntervalHistogram();
-        double rate = h.getTotalCount() / seconds;
-        System.out.printf("scenario %s: %d clients over %d contexts, %d unmaps in %.1f s = %.0f unmaps/s (map+unmap pairs, closed loop)%n",
-                scenario, clients, contexts.size(), h.getTotalCount(), seconds, rate);
-        System.out.printf("unmap latency µs: p50 %d  p90 %d  p99 %d  p99.9 %d  max %d%n", h.getValueAtPercentile(50),
-                h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue());
-        if (lazy) {
-            System.out.printf("lazy window µs (unmap answered → DMA faults): p50 %d  p99 %d  max %d%n",
-                    w.getValueAtPercentile(50), w.getValueAtPercentile(99), w.getMaxValue());
+        Histogram co;
+        if (pacing.closedLoop()) {
+            // closed loop has no schedule: HdrHistogram's correction with the median as the expected interval
+            co = total.copyCorrectedForCoordinatedOmission(Math.max(1, total.getValueAtPercentile(50)));
+        } else {
+            co = corrected.getIntervalHistogram();
         }
-        System.out.printf("failed calls %d, staleTranslations during the run %d%s%n", failed, stale, lazy ? " (expected in LAZY mode)" : "");
-        if (report != null) {
-            ObjectNode r = new ObjectMapper().createObjectNode();
-            r.put("scenario", scenario).put("clients", clients).put("contexts", contexts.size()).put("unmaps", h.getTotalCount())
-                    .put("seconds", seconds).put("unmapsPerSecond", rate).put("p50Us", h.getValueAtPercentile(50))
-                    .put("p90Us", h.getValueAtPercentile(90)).put("p99Us", h.getValueAtPercentile(99))
-                    .put("p999Us", h.getValueAtPercentile(99.9)).put("maxUs", h.getMaxValue())
-                    .put("failed", failed).put("staleTranslations", stale);
-            if (lazy) {
-                r.put("lazyWindowP50Us", w.getValueAtPercentile(50)).put("lazyWindowP99Us", w.getValueAtPercentile(99))
-                        .put("lazyWindowMaxUs", w.getMaxValue());
-            }
-            Files.writeString(report, r.toPrettyString());
-        }
-        return failed == 0 && (lazy || stale == 0) ? 0 : 1;
+        JsonNode statsAfter = stats(l);
+        long hits = statsAfter.path("iotlbHits").asLong() - statsBefore.path("iotlbHits").asLong();
+        long misses = statsAfter.path("iotlbMisses").asLong() - statsBefore.path("iotlbMisses").asLong();
+        long stale = statsAfter.path("staleTranslations").asLong() - statsBefore.path("staleTranslations").asLong();
+        return new LoadReport(scenario, clients, contexts.size(), rate, total.getTotalCount(), seconds, failed, total, co,
+                lazy ? window.getIntervalHistogram() : null, List.copyOf(intervals), hits, misses,
+                hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses), stale, base);
     }
 
-    private long stale(ServiceLauncher l) {
-        return http.call("GET", l.url(Service.HW_SIM) + "/v1/hw/stats", null, null).body().path("staleTranslations").asLong();
+    private JsonNode stats(ServiceLauncher l) {
+        return http.call("GET", l.url(Service.HW_SIM) + "/v1/hw/stats", null, null).body();
     }
 
+    /** A context with {@code rid} bound and attached to a fresh IOAS, or null when the device is taken (EBUSY). */
     private Ctx setUp(String ioas, String rid, boolean lazy) {
         Http.Reply c = http.call("POST", ioas + "/v1/contexts", null, "{}");
         String url = ioas + "/v1/contexts/" + c.body().path("id").asText();
@@ -159,7 +235,8 @@ public class LoadCommand implements Callable<Integer> {
         Http.Reply d = http.call("POST", url + "/devices", token, "{\"rid\":\"" + rid + "\"}");
         if (d.status() != 201) {
             http.call("DELETE", url, token, null);
-            throw new IllegalStateException("cannot bind " + rid + ": " + d);
+            System.err.println("skipping " + rid + ": " + d);
+            return null;
         }
         int as = http.call("POST", url + "/ioas", token, "{}").body().path("id").asInt();
         Http.Reply a = http.call("PUT", url + "/devices/" + d.body().path("id").asInt() + "/attachment", token, "{\"ptId\":" + as + "}");
