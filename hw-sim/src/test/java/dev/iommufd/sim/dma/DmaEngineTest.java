@@ -157,6 +157,29 @@ class DmaEngineTest {
     }
 
     @Test
+    void destroyingTheDomainWhileWaitingEndsTheDmaToo() {
+        domain(3, NIC, null);
+        handler = r -> List.of(new dev.iommufd.contract.events.DomainDestroy("c/1"));
+        DmaResult res = run(NIC, null, 0x5000, 2, false, null, 5000);
+        assertEquals("FAULT", res.status());
+        assertTrue(res.reason().contains("device detached"), res.reason());
+        assertEquals(0, p.pri(NIC).outstandingRequests());
+    }
+
+    @Test
+    void replacingThePasidAttachmentEndsOnlyThatPasidsGroups() {
+        domain(3, NIC, 5);
+        p.apply(new AttachDevice(NIC, null, "c/1"));
+        engine.injectPageRequest(NIC, null, 40, true, false, false, false, 0x1000, true);
+        p.apply(new DomainCreate("c/2", "dmar0", 48, false, 4));
+        handler = r -> List.of(new AttachDevice(NIC, 5, "c/2"));
+        DmaResult res = run(NIC, 5, 0x5000, 2, false, null, 5000);
+        assertEquals("FAULT", res.status());
+        assertTrue(res.reason().contains("device detached"), res.reason());
+        assertEquals(1, p.pri(NIC).outstandingRequests(), "the RID's injected group is still outstanding");
+    }
+
+    @Test
     void withoutFaultQueueOrWithoutPriAMissIsAPlainFault() {
         domain(null, NIC, null);
         DmaResult res = run(NIC, null, 0x5000, 2, false, null, 5000);

@@ -188,6 +188,22 @@ class NestedPlatformTest {
     }
 
     @Test
+    void theDmaEnginePublishesTheRecordedEventInTheDomainsContext() {
+        X86Tables pt = vtdNested(null, STORAGE);
+        pt.map(IOVA + SZ_4K, DATA_GPA, SZ_4K, X86Tables.TABLE);
+        syncParent();
+        List<dev.iommufd.contract.events.EventEnvelope> out = new java.util.ArrayList<>();
+        DmaResult r = new DmaEngine(p, out::add, Clock.systemUTC()).run(new DmaJob(STORAGE, null, IOVA, 4, false, null, false), 100);
+        assertEquals("FAULT", r.status());
+        assertTrue(r.eventRecorded());
+        assertEquals(1, out.size());
+        assertEquals("c", out.get(0).contextId());
+        assertEquals("dmar0", out.get(0).key());
+        HwEvent ev = assertInstanceOf(HwEvent.class, out.get(0).payload());
+        assertEquals(List.of(IOVA, 0x0500L | 0x71L << 32 | 1L << 62 | 1L << 63), ev.evt(), "a read sets T");
+    }
+
+    @Test
     void badNestedDomainsAreRejectedAndChangeNothing() {
         platform("c/1", "dmar0");
         String before = p.digest();
