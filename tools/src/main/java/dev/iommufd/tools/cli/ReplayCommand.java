@@ -84,6 +84,21 @@ public class ReplayCommand implements Callable<Integer> {
         return run(System.out, System.err);
     }
 
+    private String liveDigest(PrintStream err) {
+        Http.Reply d;
+        try {
+            d = new Http().call("GET", hwSim + "/v1/hw/state/digest", null, null);
+        } catch (IllegalStateException e) {
+            err.println("replay: " + e.getMessage());
+            return null;
+        }
+        if (d.status() != 200 || d.body() == null || !d.body().hasNonNull("digest")) {
+            err.println("replay: " + hwSim + " answered " + d);
+            return null;
+        }
+        return d.body().get("digest").asText();
+    }
+
     int run(PrintStream out, PrintStream err) {
         Selection selection;
         List<String> wanted = topics != null ? topics : Topics.ALL.stream().filter(t -> !t.equals(Topics.DEAD_LETTER)).toList();
@@ -98,6 +113,11 @@ public class ReplayCommand implements Callable<Integer> {
             selection = new Selection(context, device, domain, start, end, correlation);
         } catch (IllegalArgumentException e) {
             err.println("replay: " + e.getMessage());
+            return 2;
+        }
+        // the live digest before and after reading: if it moved, commands arrived meanwhile and the comparison says nothing
+        String liveBefore = hwSim == null ? null : liveDigest(err);
+        if (hwSim != null && liveBefore == null) {
             return 2;
         }
         List<StreamItem> stream = new ArrayList<>();
@@ -141,16 +161,12 @@ public class ReplayCommand implements Callable<Integer> {
             preface.add("exported " + selected.size() + " items to " + export);
         }
         ReplayReport report = Replay.run(selected, Topology.defaults());
-        String liveDigest = null;
-        if (hwSim != null) {
-            Http.Reply d = new Http().call("GET", hwSim + "/v1/hw/state/digest", null, null);
-            liveDigest = d.status() == 200 ? d.body().path("digest").asText() : null;
-            if (liveDigest == null) {
-                err.println("replay: " + hwSim + " answered " + d);
-                return 2;
-            }
+        String liveDigest = hwSim == null ? null : liveDigest(err);
+        if (hwSim != null && liveDigest == null) {
+            return 2;
         }
-        boolean digestDiffers = liveDigest != null && !liveDigest.equals(report.digest());
+        boolean liveMoved = liveDigest != null && !liveDigest.equals(liveBefore);
+        boolean digestDiffers = liveDigest != null && !liveMoved && !liveDigest.equals(report.digest());
         if (json) {
             ObjectNode n = (ObjectNode) report.toJson();
             preface.forEach(n.putArray("source")::add);
@@ -158,7 +174,7 @@ public class ReplayCommand implements Callable<Integer> {
                 n.remove("timeline");
             }
             if (liveDigest != null) {
-                n.put("liveDigest", liveDigest);
+                n.put("liveDigest", liveDigest).put("liveDigestMoved", liveMoved).put("liveDigestDiffers", digestDiffers);
             }
             out.println(n.toPrettyString());
         } else {
@@ -166,7 +182,10 @@ public class ReplayCommand implements Callable<Integer> {
             ReplayReport shown = noTimeline ? new ReplayReport(List.of(), report.kinds(), report.latencies(), report.digest(),
                     report.commandsApplied(), report.duplicates(), report.rejected(), report.notes(), report.violations()) : report;
             shown.printText(out);
-            if (liveDigest != null) {
+            if (liveMoved) {
+                out.println("live hw-sim digest changed while reading (" + liveBefore + " → " + liveDigest
+                        + "): commands arrived meanwhile, not compared");
+            } else if (liveDigest != null) {
                 out.println(digestDiffers ? "live hw-sim digest " + liveDigest + " DIFFERS from the replay's"
                         : "live hw-sim digest " + liveDigest + " = the replay's");
             }

@@ -86,6 +86,8 @@ public final class Replay {
     }
 
     private final Map<String, Seen> lastSequence = new HashMap<>();
+    private final Map<String, Seen> byId = new HashMap<>();
+    private long redelivered;
     private final Map<String, Seen> syncs = new HashMap<>();
     private final Map<String, Seen> completionsBySync = new HashMap<>();
     private final Map<String, Seen> completionsWaitingForSync = new LinkedHashMap<>();
@@ -129,6 +131,17 @@ public final class Replay {
         List<String> link = new ArrayList<>();
 
         String queue = e.source() + '\u0000' + e.key();
+        Seen original = e.id() == null ? null : byId.putIfAbsent(e.id() + '\u0000' + e.sequence(), s);
+        if (original != null) {
+            // at-least-once delivery: the same event again is allowed; every consumer skips it, and so does the analysis
+            redelivered++;
+            if (Topics.HW_COMMANDS.equals(s.r().topic())) {
+                queues.apply(e); // hw-sim counts it as a duplicate
+            }
+            timeline.add(new ReplayReport.Line(s.index(), s.r().where(), e.time().toString(), e.source(), shortKey(e.key()), e.sequence(),
+                    kind, fields(p, e), "redelivery of #" + original.index(), json(e)));
+            return;
+        }
         Seen prev = lastSequence.get(queue);
         if (prev != null && e.sequence() <= prev.r().event().sequence()) {
             violation("SEQUENCE_BACKWARDS", s.ref() + " has sequence " + e.sequence() + " of (" + e.source() + ", " + e.key()
@@ -303,6 +316,9 @@ public final class Replay {
         groupsWaiting.forEach((g, req) -> violations.add(new ReplayReport.Violation("PAGE_REQUEST_UNANSWERED",
                 "page-request group " + g + " (last request " + req.ref() + ") got no response by the end of the stream", List.of(req.ref()))));
         groupsOpen.forEach((g, req) -> notes.add("page-request group " + g + " from " + req.ref() + " has no last request yet"));
+        if (redelivered > 0) {
+            notes.add(redelivered + " event(s) delivered more than once (same id and sequence): skipped, as consumers do");
+        }
         notes.add("DMAs are not recorded on Kafka: stale translations are checked only for DMA lines of a file");
         return new ReplayReport(List.copyOf(timeline), new TreeMap<>(kinds), latencies,
                 platform.digest(), applied, queues.duplicates(), List.copyOf(rejected), List.copyOf(notes), List.copyOf(violations));

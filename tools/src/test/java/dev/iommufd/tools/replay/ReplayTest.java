@@ -106,6 +106,21 @@ class ReplayTest {
     }
 
     @Test
+    void aRedeliveredEventIsSkippedNotAViolation() {
+        List<String> l = new ArrayList<>(Fixture.lines());
+        int map = Fixture.find(l, "MAP", Fixture.CONTEXT + "/4\",\"iova\":1073741824");
+        l.add(map + 1, l.get(map)); // at-least-once: the same record twice
+        l.add(l.get(39)); // and COMPLETION #40 (#39 of the recording) again at the end
+        ReplayReport r = replay(l);
+        assertEquals(List.of(), r.violations());
+        assertEquals("redelivery of #30", r.timeline().get(30).link());
+        assertEquals("redelivery of #40", r.timeline().get(50).link());
+        assertEquals(1, r.duplicates()); // hw-sim's queue skipped the command
+        assertTrue(r.notes().contains("2 event(s) delivered more than once (same id and sequence): skipped, as consumers do"), r.notes().toString());
+        assertEquals(Fixture.LIVE_DIGEST, r.digest());
+    }
+
+    @Test
     void aCompletionClaimingAnotherSequenceThanTheHardwareIsNamed() {
         List<String> l = new ArrayList<>(Fixture.lines());
         l.set(38, l.get(38).replace("\"upToSequence\":1795983896340000", "\"upToSequence\":1795983896339999"));
