@@ -3,18 +3,35 @@ package dev.iommufd.viommu.veventq;
 import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
 import dev.iommufd.contract.api.Require;
-import dev.iommufd.viommu.viommu.Viommu;
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import dev.iommufd.contract.api.U64;
+import dev.iommufd.viommu.ioas.IoasNesting;
+import dev.iommufd.viommu.ioas.Lifecycle;
+import dev.iommufd.viommu.veventq.EventRing.Entry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
-/** Virtual event queues (IOMMU_VEVENTQ_ALLOC). */
+/**
+ * Virtual event queues (IOMMU_VEVENTQ_ALLOC): one per type per vIOMMU (EEXIST, checked in
+ * ioas-service with the vIOMMU's reference), depth 1..2^19. Reading consumes; the SSE stream
+ * consumes too (one message per entry). The LOST_EVENTS marker is an entry without data.
+ */
 @Path("/v1/contexts/{ctx}/veventqs")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -26,8 +43,15 @@ public class VeventqResource {
 
     public record AllocRequest(Integer viommuId, String type, Long depth) {}
 
+    public record Created(int id) {}
+
+    @Inject
+    Lifecycle life;
+
+    @Inject
+    EventRings rings;
+
     @POST
-    @WithTransaction
     public Uni<Response> alloc(@PathParam("ctx") String ctx, AllocRequest req) {
         Require.body(req);
         int viommuId = Require.field(req.viommuId(), "viommuId");
@@ -39,9 +63,76 @@ public class VeventqResource {
         if (!type.equals(VeventqType.ARM_SMMUV3.name())) {
             throw ErrnoException.of(Errno.EOPNOTSUPP, "vEVENTQ type %s not supported", type);
         }
-        // Allocation proper (queue rows, EEXIST per type) comes with the vIOMMU itself.
-        return Viommu.get(ctx, viommuId).map(v -> {
-            throw ErrnoException.of(Errno.EOPNOTSUPP, "vEVENTQ allocation not available yet");
+        return life.remote(() -> life.ioas().veventq(ctx, new IoasNesting.VeventqRequest(viommuId, type)))
+                .flatMap(a -> life.orRelease(ctx, a.id(), () -> Panache.withTransaction(() -> {
+                    Veventq q = new Veventq();
+                    q.contextId = ctx;
+                    q.id = a.id();
+                    q.viommuId = viommuId;
+                    q.type = type;
+                    q.depth = (int) depth;
+                    return q.persist();
+                })).map(ignored -> Response.status(201).entity(new Created(a.id())).build()));
+    }
+
+    @GET
+    @Path("{id}/events")
+    @WithSession
+    public Uni<Map<String, List<Map<String, Object>>>> events(@PathParam("ctx") String ctx, @PathParam("id") int id,
+                                                              @QueryParam("max") Integer max) {
+        if (max != null && max < 1) {
+            throw ErrnoException.of(Errno.EINVAL, "max must be positive");
+        }
+        return Veventq.get(ctx, id).map(q -> Map.of("events",
+                rings.of(q).take(max == null ? Integer.MAX_VALUE : max).stream().map(VeventqResource::view).toList()));
+    }
+
+    /** Server-Sent Events: every entry as it arrives (consumed), one per message. */
+    @GET
+    @Path("{id}/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<Map<String, Object>> stream(@PathParam("ctx") String ctx, @PathParam("id") int id) {
+        return Panache.withSession(() -> Veventq.get(ctx, id)).toMulti().flatMap(q -> {
+            EventRing ring = rings.of(q);
+            return Multi.createFrom().<Map<String, Object>>emitter(em -> {
+                Runnable drain = () -> {
+                    for (Entry e : ring.take(Integer.MAX_VALUE)) {
+                        em.emit(view(e));
+                    }
+                };
+                ring.listen(drain);
+                em.onTermination(() -> ring.unlisten(drain));
+                drain.run();
+            });
         });
+    }
+
+    static Map<String, Object> view(Entry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sequence", e.sequence());
+        if (e.lostEvents()) {
+            m.put("flags", List.of("LOST_EVENTS"));
+            return m;
+        }
+        m.put("flags", List.of());
+        m.put("virtId", U64.of(e.event().virtId()).hex());
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("type", e.event().type());
+        data.put("code", "0x" + Integer.toHexString(e.event().code()));
+        data.put("addr", U64.of(e.event().addr()).hex());
+        data.put("evt", e.event().evt().stream().map(w -> U64.of(w).hex()).toList());
+        m.put("data", data);
+        return m;
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("id") int id) {
+        return life.destroy(ctx, id, () -> Veventq.get(ctx, id),
+                () -> Veventq.delete("contextId = ?1 and id = ?2", ctx, id), q -> {
+                    rings.drop(ctx, id);
+                    return null;
+                });
     }
 }

@@ -36,6 +36,15 @@ public class Viommu extends PanacheEntityBase {
     @Column(nullable = false)
     public String iommu;
 
+    /** The hardware domain of the NEST_PARENT HWPT ({@code <ctx>/<hwpt id>}). */
+    @Column(name = "parent_domain", nullable = false)
+    public String parentDomain;
+
+    /** The vIOMMU's hardware name ({@code <ctx>/<id>}, as the domains' names). */
+    public String hwName() {
+        return contextId + "/" + id;
+    }
+
     /** The vIOMMU {@code id} of context {@code ctx}, or ENOENT. */
     public static Uni<Viommu> get(String ctx, int id) {
         return Viommu.<Viommu>find("contextId = ?1 and id = ?2", ctx, id).firstResult().map(v -> {

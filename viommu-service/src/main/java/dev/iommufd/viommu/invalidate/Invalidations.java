@@ -1,0 +1,206 @@
+package dev.iommufd.viommu.invalidate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iommufd.contract.api.Errno;
+import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.contract.events.EventPayload;
+import dev.iommufd.contract.events.InvalidateAtc;
+import dev.iommufd.contract.events.InvalidateIotlb;
+import dev.iommufd.contract.events.SmmuCommands;
+import dev.iommufd.contract.events.SmmuCommands.Cmd;
+import dev.iommufd.viommu.hw.HwQueue;
+import dev.iommufd.viommu.ioas.IoasNesting;
+import dev.iommufd.viommu.ioas.Lifecycle;
+import dev.iommufd.viommu.nested.NestedHwpt;
+import dev.iommufd.viommu.vdevice.Vdevice;
+import dev.iommufd.viommu.viommu.Viommu;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * User cache invalidation (IOMMU_HWPT_INVALIDATE): VTD_S1 entries on a nested HWPT, ARM_SMMUV3
+ * commands on a vIOMMU. Entries are decoded in order up to the first bad one (plain Java: {@link
+ * VtdInvalidation}, {@link SmmuCommandTranslator}); the good prefix goes to hw-sim through the
+ * per-queue {@link InvalidationBatcher} with a sync behind it, and the call answers once hw-sim
+ * completed it: {@code entryNum} = that prefix, with the bad entry's errno if there was one.
+ */
+@ApplicationScoped
+public class Invalidations {
+    @Inject
+    HwQueue hw;
+
+    @Inject
+    Lifecycle life;
+
+    @Inject
+    MeterRegistry meters;
+
+    private DistributionSummary batchEntries;
+    private Timer latency;
+    private InvalidationBatcher<EventPayload> batcher;
+
+    @PostConstruct
+    void init() {
+        batchEntries = DistributionSummary.builder("iommufd.viommu.invalidation.batch.entries")
+                .description("invalidation entries per Kafka batch (several client calls may share one)")
+                .publishPercentileHistogram().register(meters);
+        latency = Timer.builder("iommufd.viommu.invalidation.latency")
+                .description("user invalidation calls, request to hw-sim's completion")
+                .publishPercentileHistogram().register(meters);
+        batcher = new InvalidationBatcher<>((key, items) -> {
+            List<EventPayload> records = merge(items);
+            batchEntries.record(records.stream().mapToInt(p -> p instanceof SmmuCommands c ? c.cmds().size() : 1).sum());
+            HwQueue.Sent s = hw.send(key, null, records);
+            return new InvalidationBatcher.Dispatch(s.published(), s.completed());
+        }, n -> { });
+    }
+
+    /** Consecutive SMMU_CMDS of one vIOMMU become one record (order kept); the rest goes as it is. */
+    static List<EventPayload> merge(List<EventPayload> items) {
+        List<EventPayload> out = new ArrayList<>();
+        for (EventPayload p : items) {
+            if (p instanceof SmmuCommands c && !out.isEmpty() && out.get(out.size() - 1) instanceof SmmuCommands last
+                    && last.viommu().equals(c.viommu())) {
+                List<Cmd> cmds = new ArrayList<>(last.cmds());
+                cmds.addAll(c.cmds());
+                out.set(out.size() - 1, new SmmuCommands(last.iommu(), last.viommu(), cmds));
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    record Request(String dataType, JsonNode entries) {}
+
+    /** Top-level body: {"dataType","entries"}; its errors happen before any entry (entryNum 0). */
+    static Request request(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw failed(ErrnoException.of(Errno.EINVAL, "missing JSON body"), 0);
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("dataType") && !f.equals("entries")) {
+                throw failed(ErrnoException.of(Errno.E2BIG, "unknown field '%s'", f), 0);
+            }
+        }
+        JsonNode type = body.get("dataType");
+        JsonNode entries = body.get("entries");
+        if (type == null || !type.isTextual() || entries == null || !entries.isArray()) {
+            throw failed(ErrnoException.of(Errno.EINVAL, "'dataType' (string) and 'entries' (array) are required"), 0);
+        }
+        return new Request(type.asText(), entries);
+    }
+
+    static ErrnoException failed(ErrnoException e, int entryNum) {
+        return new ErrnoException(e.errno(), e.getMessage(), Map.of("entryNum", entryNum));
+    }
+
+    /** Every failure before entries are looked at carries entryNum 0. */
+    private static <T> Uni<T> withEntryNum0(Uni<T> u) {
+        return u.onFailure(t -> t instanceof ErrnoException e && !e.extra().containsKey("entryNum"))
+                .transform(t -> failed((ErrnoException) t, 0));
+    }
+
+    /** The target is not of the URL's kind: EINVAL if the id names another object, else ENOENT. */
+    private <T> Uni<T> notTarget(String ctx, int id, String what) {
+        return life.remote(() -> life.ioas().object(ctx, id)).map(o -> {
+            throw ErrnoException.of(Errno.EINVAL, "object %d is a %s, not %s", id, o.type(), what);
+        });
+    }
+
+    public Uni<Map<String, Integer>> vtd(String ctx, int id, JsonNode body) {
+        long start = System.nanoTime();
+        Request req = request(body);
+        return withEntryNum0(Panache.withSession(() -> NestedHwpt.find(ctx, id)).flatMap(n -> {
+            if (n == null) {
+                return notTarget(ctx, id, "a nested HWPT");
+            }
+            if (!n.dataType.equals("VTD_S1")) {
+                throw ErrnoException.of(Errno.EOPNOTSUPP, "an ARM_SMMUV3 nested HWPT takes no invalidation (use its vIOMMU)");
+            }
+            if (!req.dataType().equals("VTD_S1")) {
+                throw ErrnoException.of(Errno.EINVAL, "dataType %s does not match nested HWPT %d (VTD_S1)", req.dataType(), id);
+            }
+            if (req.entries().isEmpty()) {
+                return Uni.createFrom().item(Map.of("entryNum", 0));
+            }
+            Plan<VtdInvalidation.Range> plan = VtdInvalidation.decode(req.entries());
+            if (plan.items().isEmpty()) {
+                throw failed(plan.stop(), 0);
+            }
+            return life.remote(() -> life.ioas().attached(ctx, id)).flatMap(devs -> {
+                List<EventPayload> cmds = new ArrayList<>();
+                for (VtdInvalidation.Range r : plan.items()) {
+                    if (!r.all() && r.length() == 0) {
+                        continue;
+                    }
+                    cmds.add(new InvalidateIotlb(n.iommu, n.domain(), r.all() ? 0 : r.addr(), r.all() ? 0 : r.length()));
+                    for (IoasNesting.AttachedDevice d : devs.devices()) {
+                        if (d.ats()) {
+                            cmds.add(new InvalidateAtc(d.rid(), r.all() ? 0 : r.addr(), r.all() ? 0 : r.length()));
+                        }
+                    }
+                }
+                return finish(n.iommu, cmds, plan, start);
+            });
+        }));
+    }
+
+    public Uni<Map<String, Integer>> smmu(String ctx, int id, JsonNode body) {
+        long start = System.nanoTime();
+        Request req = request(body);
+        return withEntryNum0(Panache.withSession(() -> Viommu.<Viommu>find("contextId = ?1 and id = ?2", ctx, id).firstResult()
+                .flatMap(v -> v == null ? Uni.createFrom().item(new Target(null, Map.of()))
+                        : Vdevice.<Vdevice>list("contextId = ?1 and viommuId = ?2", ctx, id).map(vds -> {
+                            Map<Long, Integer> sids = new HashMap<>();
+                            vds.forEach(vd -> sids.put(vd.virtId, vd.sid));
+                            return new Target(v, sids);
+                        })))
+                .flatMap(t -> {
+                    if (t.viommu() == null) {
+                        return notTarget(ctx, id, "a vIOMMU");
+                    }
+                    if (!t.viommu().type.equals("ARM_SMMUV3")) {
+                        throw ErrnoException.of(Errno.EOPNOTSUPP, "a %s vIOMMU takes no invalidation array", t.viommu().type);
+                    }
+                    if (!req.dataType().equals("ARM_SMMUV3")) {
+                        throw ErrnoException.of(Errno.EINVAL, "dataType %s does not match vIOMMU %d (ARM_SMMUV3)", req.dataType(), id);
+                    }
+                    if (req.entries().isEmpty()) {
+                        return Uni.createFrom().item(Map.of("entryNum", 0));
+                    }
+                    Plan<Cmd> plan = SmmuCommandTranslator.decode(req.entries(), vsid -> t.sids().get(vsid));
+                    if (plan.items().isEmpty()) {
+                        throw failed(plan.stop(), 0);
+                    }
+                    return finish(t.viommu().iommu, List.of(new SmmuCommands(t.viommu().iommu, t.viommu().hwName(), plan.items())), plan, start);
+                }));
+    }
+
+    record Target(Viommu viommu, Map<Long, Integer> sids) {}
+
+    private Uni<Map<String, Integer>> finish(String iommu, List<EventPayload> cmds, Plan<?> plan, long start) {
+        int applied = plan.items().size();
+        return HwQueue.eio(Uni.createFrom().completionStage(() -> batcher.submit(iommu, cmds)))
+                .onFailure().transform(t -> failed((ErrnoException) t, 0))
+                .map(ignored -> {
+                    latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (plan.stop() != null) {
+                        throw failed(plan.stop(), applied);
+                    }
+                    return Map.of("entryNum", applied);
+                });
+    }
+}
