@@ -22,7 +22,7 @@ import java.util.Set;
  * <p>SYNC and COMPLETION carry no device, domain or range: a SYNC is kept when it matches directly
  * or (without a correlation filter) when it is the first sync of its queue after a kept command —
  * the one that completes it; a COMPLETION or DIRTY_REPORT is kept with its request.
- * DMA probes are kept when their device and address pass.
+ * DMA probes are kept when their device and address pass (for a context or domain: a device attached to it in the stream).
  */
 public record Selection(String context, String rid, String domain, Long iovaStart, Long iovaEnd, String correlation) {
     public static final Selection ALL = new Selection(null, null, null, null, null, null);
@@ -57,8 +57,12 @@ public record Selection(String context, String rid, String domain, Long iovaStar
         // devices attached to the selected domain and domains the selected device was attached to, over the whole stream
         Set<String> ridDomains = new HashSet<>();
         Set<String> domainRids = new HashSet<>();
+        Set<String> contextRids = new HashSet<>();
         for (StreamItem i : stream) {
             if (i instanceof Recorded r && r.event().payload() instanceof AttachDevice a && a.domain() != null) {
+                if (Payloads.contextOf(a.domain()).equals(context)) {
+                    contextRids.add(a.rid());
+                }
                 if (a.rid().equals(rid)) {
                     ridDomains.add(a.domain());
                 }
@@ -72,7 +76,7 @@ public record Selection(String context, String rid, String domain, Long iovaStar
         Set<String> keptRequests = new HashSet<>(); // correlation ids of kept SYNC / READ_DIRTY
         for (StreamItem i : stream) {
             if (i instanceof DmaProbe d) {
-                if (context == null && correlation == null && (rid == null || rid.equals(d.rid()))
+                if ((context == null || contextRids.contains(d.rid())) && correlation == null && (rid == null || rid.equals(d.rid()))
                         && (domain == null || domainRids.contains(d.rid()))
                         && (iovaStart == null || new Payloads.Range(d.iova(), d.length()).overlaps(iovaStart, iovaEnd))) {
                     out.add(d);

@@ -48,6 +48,23 @@ class SelectionTest {
     }
 
     @Test
+    void dmaProbesGoWithTheirDeviceContextAndRange() {
+        List<String> l = new java.util.ArrayList<>(Fixture.lines());
+        l.add("{\"timestamp\":1,\"dma\":{\"rid\":\"0000:04:00.0\",\"iova\":\"0x80000000\",\"length\":8,\"write\":false}}");
+        List<StreamItem> stream = Fixture.read(l);
+        java.util.function.Function<Selection, Long> dmas = s -> s.apply(stream).stream().filter(i -> i instanceof DmaProbe).count();
+        assertEquals(1, dmas.apply(Selection.ALL));
+        assertEquals(1, dmas.apply(new Selection(Fixture.CONTEXT, null, null, null, null, null)));
+        assertEquals(0, dmas.apply(new Selection("e0ff889a-0d73-4775-8750-beae364ea10d", null, null, null, null, null)));
+        assertEquals(1, dmas.apply(new Selection(null, "0000:04:00.0", null, null, null, null)));
+        assertEquals(0, dmas.apply(new Selection(null, "0000:03:00.0", null, null, null, null)));
+        assertEquals(1, dmas.apply(new Selection(null, null, Fixture.CONTEXT + "/4", null, null, null)));
+        assertEquals(1, dmas.apply(new Selection(null, null, null, 0x80000004L, 0x80000005L, null)));
+        assertEquals(0, dmas.apply(new Selection(null, null, null, 0x80000008L, 0x80001000L, null)));
+        assertEquals(0, dmas.apply(new Selection(null, null, null, null, null, "any")));
+    }
+
+    @Test
     void correlationKeepsTheRequestAndItsAnswer() {
         assertEquals(List.of("SYNC", "COMPLETION"), kinds(new Selection(null, null, null, null, null, "b9335a73-" + tail("b9335a73"))));
     }
