@@ -55,6 +55,8 @@ public class Streams {
     /** A stream on an existing queue (ENOENT otherwise, before any event is sent). */
     public Multi<Group> open(String ctx, int faultId) {
         String id = UUID.randomUUID().toString();
+        // StreamQueueCheck answered 404 before the response started if the queue was missing; if it
+        // went away since, the stream ends at once
         return store.openStream(id, ctx, faultId).onItem().transformToMulti(v -> Multi.createFrom().<Group>emitter(em -> {
             Stream s = new Stream(id, ctx, faultId, em);
             open.put(id, s);
@@ -63,7 +65,7 @@ public class Streams {
                 store.closeStream(id).subscribe().with(ok -> {}, t -> LOG.warnf("closing stream %s: %s", id, t));
             });
             s.pump();
-        }));
+        })).onFailure(ErrnoException.class).recoverWithCompletion();
     }
 
     /** One stream: at most one consume at a time; a wake-up during one runs another after it. */
