@@ -35,6 +35,9 @@ public final class KafkaSource {
 
     public record Result(List<Recorded> items, List<Malformed> malformed, List<String> missingTopics) {}
 
+    /** A broker that stops answering mid-read is an error, not a hang. */
+    private static final Duration IDLE_LIMIT = Duration.ofSeconds(30);
+
     private final String bootstrap;
 
     public KafkaSource(String bootstrap) {
@@ -83,8 +86,15 @@ public final class KafkaSource {
                 byPartition.put(tp, new ArrayList<>());
             }
             long toTime = range.toTime() == null ? Long.MAX_VALUE : range.toTime().toEpochMilli();
+            long lastProgress = System.nanoTime();
             while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                var records = c.poll(Duration.ofMillis(500));
+                if (!records.isEmpty()) {
+                    lastProgress = System.nanoTime();
+                } else if (System.nanoTime() - lastProgress > IDLE_LIMIT.toNanos()) {
+                    throw new IllegalStateException("no record for " + IDLE_LIMIT.toSeconds() + " s before the end offsets");
+                }
+                for (ConsumerRecord<String, String> r : records) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     if (r.offset() >= end.get(tp) || r.timestamp() > toTime) {
                         continue;
