@@ -8,6 +8,9 @@ public final class Counters {
     public long iotlbMisses;
     public long atcHits;
     public long walks;
+    /** Configuration-cache lookups of nested translations (VT-d PASID entry, SMMUv3 STE+CD). */
+    public long configHits;
+    public long configMisses;
     public TreeMap<String, Long> invalidations = new TreeMap<>();
     public long pageRequests;
     /** Page responses for a group the device did not have outstanding (PCIe UPRGI): ignored. */
@@ -25,6 +28,8 @@ public final class Counters {
         total.iotlbMisses += iotlbMisses;
         total.atcHits += atcHits;
         total.walks += walks;
+        total.configHits += configHits;
+        total.configMisses += configMisses;
         invalidations.forEach((k, v) -> total.invalidations.merge(k, v, Long::sum));
         total.pageRequests += pageRequests;
         total.unknownResponses += unknownResponses;

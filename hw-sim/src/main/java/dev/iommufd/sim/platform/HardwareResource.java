@@ -218,6 +218,8 @@ public class HardwareResource {
         m.put("iotlbMisses", c.iotlbMisses);
         m.put("atcHits", c.atcHits);
         m.put("walks", c.walks);
+        m.put("configHits", c.configHits);
+        m.put("configMisses", c.configMisses);
         m.put("invalidations", c.invalidations);
         m.put("pageRequests", c.pageRequests);
         m.put("unknownResponses", c.unknownResponses);

@@ -34,6 +34,9 @@ public class HwMetrics {
             counter(registry, platform, "iommufd.hw.iotlb.misses", "DMA translations the IOTLB did not hold", tags, c, x -> x.iotlbMisses);
             counter(registry, platform, "iommufd.hw.atc.hits", "DMA translations served by a device ATC", tags, c, x -> x.atcHits);
             counter(registry, platform, "iommufd.hw.walks", "Page-table walks", tags, c, x -> x.walks);
+            counter(registry, platform, "iommufd.hw.config.hits", "Configuration-cache hits (PASID entry, STE+CD)", tags, c,
+                    x -> x.configHits);
+            counter(registry, platform, "iommufd.hw.config.misses", "Configuration-cache misses", tags, c, x -> x.configMisses);
             counter(registry, platform, "iommufd.hw.page.requests", "PRI page requests sent", tags, c, x -> x.pageRequests);
             counter(registry, platform, "iommufd.hw.page.responses.unknown", "Page responses for groups not outstanding (ignored)",
                     tags, c, x -> x.unknownResponses);

@@ -20,6 +20,7 @@ import dev.iommufd.contract.topology.DeviceSpec;
 import dev.iommufd.contract.topology.IommuSpec;
 import dev.iommufd.contract.topology.Topology;
 import dev.iommufd.sim.cache.CachedTranslation;
+import dev.iommufd.sim.cache.ConfigCache;
 import dev.iommufd.sim.cache.TranslationCache;
 import dev.iommufd.sim.dma.DmaJob;
 import dev.iommufd.sim.dma.DmaResult;
@@ -35,6 +36,7 @@ import dev.iommufd.sim.walk.GuestMemory;
 import dev.iommufd.sim.walk.SmmuV3Stage1Walker;
 import dev.iommufd.sim.walk.Stage2;
 import dev.iommufd.sim.walk.VtdFirstLevelWalker;
+import dev.iommufd.sim.walk.WalkFault;
 import dev.iommufd.sim.walk.WalkResult;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -67,6 +69,9 @@ public final class Platform {
     record Nested(String id, String iommu, String parent, String viommu, NestedDomainCreate.VtdS1 vtd,
                   NestedDomainCreate.SmmuSte smmu) {}
 
+    /** A configuration-cache entry: the nested domain it was decoded for and the decoded config. */
+    record CachedConfig(String domain, Object config) {}
+
     /** A vIOMMU and the VMID it got (SMMUv3; allocated in stream order, so replay gives the same). */
     record Viommu(String id, String iommu, String parent, String type, int vmid) {}
 
@@ -80,6 +85,8 @@ public final class Platform {
     private final Map<String, Integer> faultIds = new LinkedHashMap<>();
     private final TreeMap<String, String> attachments = new TreeMap<>();
     private final Map<String, TranslationCache> iotlbs = new LinkedHashMap<>();
+    /** Configuration caches per IOMMU (VT-d PASID entries, SMMUv3 STE+CD) of nested translations. */
+    private final Map<String, ConfigCache<CachedConfig>> configs = new LinkedHashMap<>();
     private final Map<String, TranslationCache> atcs = new LinkedHashMap<>();
     private final Map<String, PriQueue> pri = new LinkedHashMap<>();
     private final Map<String, Counters> counters = new LinkedHashMap<>();
@@ -89,6 +96,7 @@ public final class Platform {
         this.memory = memory;
         for (IommuSpec i : topology.iommus()) {
             iotlbs.put(i.id(), new TranslationCache(i.iotlbSize()));
+            configs.put(i.id(), new ConfigCache<>(ConfigCache.DEFAULT_CAPACITY));
             counters.put(i.id(), new Counters());
             nextVmid.put(i.id(), 1);
         }
@@ -123,6 +131,7 @@ public final class Platform {
             attachments.values().removeIf(d.domain()::equals);
             iotlbs.values().forEach(t -> t.invalidate(d.domain(), 0, 0));
             atcs.values().forEach(t -> t.invalidate(d.domain(), 0, 0));
+            configs.values().forEach(ConfigCache::clear);
         } else if (p instanceof MapRange m) {
             table(m.domain()).map(m.iova(), m.length(), m.hostPa(), m.read(), m.write());
         } else if (p instanceof UnmapRange u) {
@@ -142,6 +151,8 @@ public final class Platform {
             } else {
                 attachments.put(key, a.domain());
             }
+            // the host driver invalidates the context/PASID entry (STE/CD) it just rewrote
+            configs.get(device(a.rid()).iommu()).invalidate(a.rid(), a.pasid());
             // a replace or detach drops what the device cached of its old domain
             TranslationCache atc = atcs.get(a.rid());
             if (atc != null) {
@@ -270,9 +281,16 @@ public final class Platform {
                         atc.invalidateIf(e -> (cmd.ssid() == null || cmd.ssid().equals(e.pasid())) && e.overlaps(cmd.address(), cmd.length()));
                     }
                 }
+                case SmmuCmd.CFGI_STE, SmmuCmd.CFGI_CD_ALL -> configs.get(i.id()).invalidateRid(deviceBySid(i.id(), cmd.sid()).rid());
+                case SmmuCmd.CFGI_CD -> {
+                    String rid = deviceBySid(i.id(), cmd.sid()).rid();
+                    configs.get(i.id()).invalidate(rid, cmd.ssid());
+                    if (cmd.ssid() == 0) {
+                        configs.get(i.id()).invalidate(rid, null); // traffic without SSID uses CD 0
+                    }
+                }
                 default -> {
-                    // CFGI_*: hw-sim caches no STE/CD (it walks from the NESTED_DOMAIN_CREATE words
-                    // and guest memory each time), so there is nothing stale to drop; counted only.
+                    // CMD_SYNC: every earlier command already took effect
                 }
             }
             if (cmd.opcode() != SmmuCmd.CMD_SYNC) {
@@ -543,7 +561,7 @@ public final class Platform {
             }
             return new Xlate(leaf, null);
         }
-        WalkResult r = walkNested(n, table, pasid, new Access(addr, write, priv));
+        WalkResult r = walkNested(n, table, dev, c, pasid, new Access(addr, write, priv));
         if (r instanceof WalkResult.Fault f) {
             return new Xlate(null, f);
         }
@@ -563,15 +581,53 @@ public final class Platform {
         return new Leaf(base, t.pageSize(), t.hostPa() - (addr - base), t.read(), t.write(), 0);
     }
 
-    private WalkResult walkNested(Nested n, DomainTable parent, Integer pasid, Access access) {
+    /**
+     * The nested walk: the configuration (VT-d PASID entry / SMMUv3 STE+CD) from the IOMMU's
+     * configuration cache when {@code c} is given (a DMA), else decoded afresh (the oracle).
+     */
+    private WalkResult walkNested(Nested n, DomainTable parent, DeviceSpec dev, Counters c, Integer pasid, Access access) {
         GuestMemory gm = new GuestMemory(memory, Stage2.of(parent));
         int width = iommu(n.iommu()).addressWidth();
-        if (n.vtd() != null) {
-            NestedDomainCreate.VtdS1 v = n.vtd();
-            return new VtdFirstLevelWalker(gm, width)
-                    .walk(new VtdFirstLevelWalker.Config(v.pgtblAddr(), v.addrWidth(), v.sre(), v.eafe(), v.wpe()), access);
+        ConfigCache<CachedConfig> cache = c == null ? null : configs.get(n.iommu());
+        CachedConfig cached = cache == null ? null : cache.lookup(dev.rid(), pasid);
+        if (cached != null && !cached.domain().equals(n.id())) {
+            cached = null; // decoded for a domain the device has left (cannot happen while ATTACH invalidates)
         }
-        return new SmmuV3Stage1Walker(gm, width).translate(new long[] {n.smmu().word0(), n.smmu().word1()}, pasid, access);
+        if (c != null) {
+            if (cached == null) {
+                c.configMisses++;
+            } else {
+                c.configHits++;
+            }
+        }
+        if (n.vtd() != null) {
+            VtdFirstLevelWalker.Config cfg;
+            if (cached != null) {
+                cfg = (VtdFirstLevelWalker.Config) cached.config();
+            } else {
+                NestedDomainCreate.VtdS1 v = n.vtd();
+                cfg = new VtdFirstLevelWalker.Config(v.pgtblAddr(), v.addrWidth(), v.sre(), v.eafe(), v.wpe());
+                if (cache != null) {
+                    cache.fill(dev.rid(), pasid, new CachedConfig(n.id(), cfg));
+                }
+            }
+            return new VtdFirstLevelWalker(gm, width).walk(cfg, access);
+        }
+        SmmuV3Stage1Walker walker = new SmmuV3Stage1Walker(gm, width);
+        SmmuV3Stage1Walker.StreamConfig cfg;
+        if (cached != null) {
+            cfg = (SmmuV3Stage1Walker.StreamConfig) cached.config();
+        } else {
+            try {
+                cfg = walker.resolve(new long[] {n.smmu().word0(), n.smmu().word1()}, pasid, access.address());
+            } catch (WalkFault f) {
+                return f.fault(); // a configuration error is not cached
+            }
+            if (cache != null) {
+                cache.fill(dev.rid(), pasid, new CachedConfig(n.id(), cfg));
+            }
+        }
+        return walker.translate(cfg, access);
     }
 
     /** The hardware uses a cached entry as it is; we count it when the real table no longer has it. */
@@ -585,7 +641,7 @@ public final class Platform {
             stale = now == null || now.generation() != hit.leaf().generation();
         } else {
             // the parent changed since the combined entry was cached: is its host PA still what a walk gives?
-            WalkResult r = walkNested(n, table, hit.pasid(), Access.read(addr));
+            WalkResult r = walkNested(n, table, dev, null, hit.pasid(), Access.read(addr));
             stale = !(r instanceof WalkResult.Translated t) || t.hostPa() != hit.leaf().translate(addr);
         }
         if (stale) {
@@ -608,6 +664,11 @@ public final class Platform {
         Counters t = new Counters();
         counters.values().forEach(c -> c.addTo(t));
         return t;
+    }
+
+    /** Entries in the configuration cache of {@code iommu}. */
+    public int configCacheSize(String iommu) {
+        return configs.get(iommu(iommu).id()).size();
     }
 
     public TranslationCache iotlb(String iommu) {

@@ -4,7 +4,7 @@ import dev.iommufd.contract.events.SmmuCommands;
 
 /**
  * One decoded SMMUv3 command-queue entry (field layout of Linux arm-smmu-v3.h CMDQ_*, QEMU
- * smmuv3-internal.h CMD_*): opcode w0[7:0]; SSV w0[11]; CFGI/ATC: SSID w0[31:12], SID w0[63:32],
+ * smmuv3-internal.h CMD_*): opcode w0[7:0]; SSV w0[11] (ATC_INV); CFGI_CD/ATC: SSID w0[31:12], SID w0[63:32],
  * CFGI_CD_ALL/STE LEAF w1[0]; TLBI: NUM w0[16:12], SCALE w0[24:20], VMID w0[47:32], ASID
  * w0[63:48], LEAF w1[0], TTL w1[9:8], TG w1[11:10], address w1[63:12]; ATC_INV: GLOBAL w0[9],
  * SIZE w1[5:0], address w1[63:12].
@@ -37,7 +37,8 @@ public record SmmuCmd(int opcode, String name, Integer ssid, int sid, int asid, 
         int sid = (int) (w0 >>> 32);
         return switch (op) {
             case CFGI_STE -> new SmmuCmd(op, "CFGI_STE", null, sid, -1, -1, 0, 0);
-            case CFGI_CD -> new SmmuCmd(op, "CFGI_CD", ssid, sid, -1, -1, 0, 0);
+            // Linux fills CFGI_CD's SSID field without setting SSV: the field is always the SSID
+            case CFGI_CD -> new SmmuCmd(op, "CFGI_CD", (int) ((w0 >>> 12) & 0xfffff), sid, -1, -1, 0, 0);
             case CFGI_CD_ALL -> new SmmuCmd(op, "CFGI_CD_ALL", null, sid, -1, -1, 0, 0);
             case TLBI_NH_ALL -> new SmmuCmd(op, "TLBI_NH_ALL", null, -1, -1, vmid(w0), 0, 0);
             case TLBI_NH_ASID -> new SmmuCmd(op, "TLBI_NH_ASID", null, -1, asid(w0), vmid(w0), 0, 0);

@@ -77,45 +77,73 @@ public final class SmmuV3Stage1Walker {
     }
 
     /**
+     * What a stream resolves to before any page-table walk (what an SMMU's configuration cache
+     * holds for a StreamID+SubstreamID): abort (no event), bypass of stage 1, or a CD.
+     */
+    public record StreamConfig(boolean abort, boolean bypass, Cd cd) {}
+
+    /**
      * Translates {@code access} for a device whose guest STE is {@code steWords} (words 0 and 1, more
      * are ignored). {@code ssid} is the PASID of the transaction or null (no PASID).
      */
     public WalkResult translate(long[] steWords, Integer ssid, Access access) {
         try {
-            long iova = access.address();
-            Ste ste = decodeSte(steWords, iova);
-            if (ste.abort()) {
-                return new WalkResult.Fault(ARCH, 0, "ABORT", iova, false, null, 0, false,
-                        "STE.Config aborts all traffic (no event)");
-            }
-            if (ste.bypass()) {
-                return bypass(access);
-            }
-            int index;
-            if (ste.s1CdMax() == 0) {
-                if (ssid != null) {
-                    throw config(C_BAD_SUBSTREAMID, "C_BAD_SUBSTREAMID", iova, "SSID on a stream without substreams");
-                }
-                index = 0;
-            } else if (ssid == null) {
-                switch (ste.s1Dss()) {
-                    case 0:
-                        throw config(F_STREAM_DISABLED, "F_STREAM_DISABLED", iova, "S1DSS terminates non-substream traffic");
-                    case 1:
-                        return bypass(access);
-                    default:
-                        index = 0;
-                }
-            } else {
-                if (ssid < 0 || ssid >= 1 << ste.s1CdMax() || (ssid == 0 && ste.s1Dss() == 2)) {
-                    throw config(C_BAD_SUBSTREAMID, "C_BAD_SUBSTREAMID", iova, "SSID " + ssid + " out of range");
-                }
-                index = ssid;
-            }
-            return walk(fetchCd(ste, index, iova), access);
+            return translate(resolve(steWords, ssid, access.address()), access);
         } catch (WalkFault f) {
             return f.fault();
         }
+    }
+
+    /** Translates {@code access} with an already resolved (possibly cached) stream configuration. */
+    public WalkResult translate(StreamConfig config, Access access) {
+        if (config.abort()) {
+            return new WalkResult.Fault(ARCH, 0, "ABORT", access.address(), false, null, 0, false,
+                    "STE.Config aborts all traffic (no event)");
+        }
+        if (config.bypass()) {
+            try {
+                return bypass(access);
+            } catch (WalkFault f) {
+                return f.fault();
+            }
+        }
+        return walk(config.cd(), access);
+    }
+
+    /**
+     * Decodes the STE and fetches (through stage 2) the CD that traffic with {@code ssid} uses;
+     * configuration errors are thrown as their event (C_BAD_STE, C_BAD_SUBSTREAMID, …).
+     */
+    public StreamConfig resolve(long[] steWords, Integer ssid, long iova) throws WalkFault {
+        Ste ste = decodeSte(steWords, iova);
+        if (ste.abort()) {
+            return new StreamConfig(true, false, null);
+        }
+        if (ste.bypass()) {
+            return new StreamConfig(false, true, null);
+        }
+        int index;
+        if (ste.s1CdMax() == 0) {
+            if (ssid != null) {
+                throw config(C_BAD_SUBSTREAMID, "C_BAD_SUBSTREAMID", iova, "SSID on a stream without substreams");
+            }
+            index = 0;
+        } else if (ssid == null) {
+            switch (ste.s1Dss()) {
+                case 0:
+                    throw config(F_STREAM_DISABLED, "F_STREAM_DISABLED", iova, "S1DSS terminates non-substream traffic");
+                case 1:
+                    return new StreamConfig(false, true, null);
+                default:
+                    index = 0;
+            }
+        } else {
+            if (ssid < 0 || ssid >= 1 << ste.s1CdMax() || (ssid == 0 && ste.s1Dss() == 2)) {
+                throw config(C_BAD_SUBSTREAMID, "C_BAD_SUBSTREAMID", iova, "SSID " + ssid + " out of range");
+            }
+            index = ssid;
+        }
+        return new StreamConfig(false, false, fetchCd(ste, index, iova));
     }
 
     /** Decodes and checks a guest STE (C_BAD_STE when invalid or using fields a guest may not set). */

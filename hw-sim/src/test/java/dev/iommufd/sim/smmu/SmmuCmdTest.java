@@ -20,9 +20,10 @@ class SmmuCmdTest {
     }
 
     @Test
-    void cfgiCdWithAndWithoutSubstream() {
+    void cfgiCdCarriesItsSsidWithOrWithoutSsv() {
         assertEquals(new SmmuCmd(0x05, "CFGI_CD", 0xabcde, 8, -1, -1, 0, 0), decode(0x05 | 1L << 11 | 0xabcdeL << 12 | 8L << 32, 1));
-        assertEquals(new SmmuCmd(0x05, "CFGI_CD", null, 8, -1, -1, 0, 0), decode(0x05 | 0xabcdeL << 12 | 8L << 32, 0));
+        assertEquals(new SmmuCmd(0x05, "CFGI_CD", 0xabcde, 8, -1, -1, 0, 0), decode(0x05 | 0xabcdeL << 12 | 8L << 32, 0),
+                "Linux sets the SSID of CFGI_CD without SSV");
         assertEquals(new SmmuCmd(0x06, "CFGI_CD_ALL", null, 8, -1, -1, 0, 0), decode(0x06 | 8L << 32, 0));
     }
 

@@ -336,6 +336,54 @@ class NestedPlatformTest {
     }
 
     @Test
+    void theCachedCdIsUsedUntilCfgiCdDropsIt() {
+        ArmTables pt = new ArmTables(ram, 16);
+        long cd = pt.writeCd(pt.cd0(ASID, 5));
+        long[] ste = ArmTables.ste(cd);
+        platform("c/1", "smmu0");
+        p.apply(new ViommuAlloc("c/v1", "smmu0", "c/1", "ARM_SMMUV3"));
+        p.apply(new NestedDomainCreate("c/3", "smmu0", "c/1", "c/v1", null, null, new NestedDomainCreate.SmmuSte(ste[0], ste[1])));
+        p.apply(new AttachDevice(SMMU_DEV, null, "c/3"));
+        pt.map(IOVA, DATA_GPA + 0x5000, SZ_4K, RW_USER);
+        pt.map(IOVA + SZ_4K, DATA_GPA + 0x6000, SZ_4K, RW_USER);
+        syncParent();
+        touch();
+        assertEquals(1, p.totals().configMisses);
+        assertEquals(1, p.totals().configHits, "the second page's walk used the cached STE+CD");
+        pt.writeCdAt(cd, pt.cd0(ASID + 1, 5)); // the guest edits its CD ...
+        cmds(new SmmuCommands.Cmd(0x30, 0));
+        touch();
+        assertTrue(iotlb("smmu0", "c/3").stream().allMatch(e -> e.asid() == ASID), "... without CFGI_CD the old CD is still used");
+        cmds(new SmmuCommands.Cmd(0x05 | 8L << 32, 0), new SmmuCommands.Cmd(0x30, 0)); // CFGI_CD SID 8 SSID 0, flush
+        assertEquals(0, p.configCacheSize("smmu0"));
+        touch();
+        assertTrue(iotlb("smmu0", "c/3").stream().allMatch(e -> e.asid() == ASID + 1), "after CFGI_CD the new CD is read");
+        cmds(new SmmuCommands.Cmd(0x03 | 8L << 32, 0), new SmmuCommands.Cmd(0x30, 0));
+        assertEquals(0, p.configCacheSize("smmu0"), "CFGI_STE drops the SID's entries");
+        touch();
+        assertEquals(1, p.configCacheSize("smmu0"));
+        cmds(new SmmuCommands.Cmd(0x03 | 0x10L << 32, 0), new SmmuCommands.Cmd(0x05 | 8L << 32 | 1L << 12, 0));
+        assertEquals(1, p.configCacheSize("smmu0"), "another SID or another SSID leave it");
+        p.apply(new AttachDevice(SMMU_DEV, null, null));
+        assertEquals(0, p.configCacheSize("smmu0"), "ATTACH rewrites the STE and invalidates it");
+    }
+
+    @Test
+    void vtdPasidEntryIsCachedPerRequesterAndDroppedByAttach() {
+        X86Tables pt = vtdNested(null, STORAGE);
+        pt.map(IOVA, DATA_GPA + 0x5000, SZ_4K, X86Tables.TABLE);
+        pt.map(IOVA + SZ_4K, DATA_GPA + 0x6000, SZ_4K, X86Tables.TABLE);
+        syncParent();
+        assertEquals("OK", p.dma(STORAGE, null, IOVA, 4, false, null).status());
+        assertEquals("OK", p.dma(STORAGE, null, IOVA + SZ_4K, 4, false, null).status());
+        assertEquals(1, p.totals().configMisses);
+        assertEquals(1, p.totals().configHits);
+        assertEquals(1, p.configCacheSize("dmar0"));
+        p.apply(new AttachDevice(STORAGE, null, "c/1"));
+        assertEquals(0, p.configCacheSize("dmar0"));
+    }
+
+    @Test
     void smmuStage1TranslationFaultIsARecordedEventWithTheArchitecturalLayout() {
         smmuNested();
         DmaJob job = new DmaJob(SMMU_DEV, null, IOVA + 0x10_0000, 4, false, null, false);
