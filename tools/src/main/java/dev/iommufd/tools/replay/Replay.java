@@ -196,7 +196,8 @@ public final class Replay {
             }
         } else if (p instanceof InvalidateAtc inv) {
             for (OpenUnmap o : openUnmaps.getOrDefault(queue, List.of())) {
-                if (attachments.containsValue(o.unmap().domain()) && attachments.entrySet().stream()
+                // the device-TLB of a device attached to the unmapped domain
+                if (attachments.entrySet().stream()
                         .anyMatch(a -> a.getValue().equals(o.unmap().domain()) && attachedRid(a.getKey()).equals(inv.rid()))
                         && new Payloads.Range(inv.iova(), inv.length()).overlaps(o.unmap().iova(), o.unmap().iova() + o.unmap().length())) {
                     link.add("← UNMAP #" + o.at().index());
