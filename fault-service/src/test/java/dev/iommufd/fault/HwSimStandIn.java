@@ -52,8 +52,12 @@ final class HwSimStandIn implements AutoCloseable {
     }
 
     static EventEnvelope envelope(String source, String ctx, String key, long sequence, EventPayload payload) {
+        return envelope(source, ctx, key, sequence, payload, Instant.now());
+    }
+
+    static EventEnvelope envelope(String source, String ctx, String key, long sequence, EventPayload payload, Instant time) {
         return new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), source, ctx, key, sequence, null,
-                Instant.now(), null, payload);
+                time, null, payload);
     }
 
     /** Publishes one page request as hw-sim would; returns the envelope (to publish it again). */

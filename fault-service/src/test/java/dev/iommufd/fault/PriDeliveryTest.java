@@ -357,6 +357,9 @@ class PriDeliveryTest {
         sim.request(ctx, req(q + 50, ACCEL, null, 1, 0x1000, false, true));
         sim.request(ctx, req(q, "ffff:00:00.0", 2, 2, 0x1000, false, true));   // no such device in the context
         sim.request(ctx, new PageRequest("dmar0", ACCEL, 2, 3, false, false, false, false, 0, true, ctx + "/9", q)); // stop marker
+        // a request for a missing queue from long ago (another run's, read by a new consumer group): dropped, not answered
+        sim.send(Topics.HW_PAGE_REQUESTS, HwSimStandIn.envelope("hw-sim", ctx, "dmar0", HwSimStandIn.nextSequence(),
+                req(q + 51, ACCEL, null, 6, 0x1000, false, true), java.time.Instant.now().minusSeconds(600)));
         sim.sendRaw(Topics.HW_PAGE_REQUESTS, "dmar0", "{not json");
         sim.send(Topics.HW_PAGE_REQUESTS, HwSimStandIn.envelope("hw-sim", ctx, "dmar0", HwSimStandIn.nextSequence(), new ContextClosed(ctx)));
         deliver(q, ACCEL, null, 4); // the stream kept flowing

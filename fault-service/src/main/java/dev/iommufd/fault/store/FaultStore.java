@@ -93,9 +93,10 @@ public class FaultStore {
      * Applies one page request of {@code e} (skipped when its sequence is not above the last one
      * applied for its source and key: a redelivery). {@code devId} is the requester's DEVICE id in
      * the context, or null when it has none: the group is answered INVALID at its last request, as
-     * is a group for a queue that does not exist.
+     * is a group for a queue that does not exist ({@code answerOrphans} false: dropped unanswered,
+     * for requests too old for their device to still wait).
      */
-    public Uni<Arrival> onRequest(EventEnvelope e, PageRequest r, Integer devId) {
+    public Uni<Arrival> onRequest(EventEnvelope e, PageRequest r, Integer devId, boolean answerOrphans) {
         GroupKey key = GroupKey.of(e.contextId(), r);
         return pool.withTransaction(c -> firstTime(c, e).flatMap(fresh -> {
             if (!fresh) {
@@ -104,7 +105,7 @@ public class FaultStore {
             return lockQueue(c, key.contextId(), key.faultId()).flatMap(next -> {
                 if (next == null || devId == null) {
                     AutoInvalid why = next == null ? AutoInvalid.NO_QUEUE : AutoInvalid.NO_DEVICE;
-                    return deletePartial(c, key).flatMap(v -> r.last()
+                    return deletePartial(c, key).flatMap(v -> r.last() && answerOrphans
                             ? queueResponse(c, key.contextId(), r.iommu(), r.rid(), r.pasid(), r.grpid(), ResponseCode.INVALID)
                                     .invoke(() -> metrics.autoInvalid(why, 1)).replaceWith(new Arrival(false, true))
                             : Uni.createFrom().item(Arrival.NOTHING));
