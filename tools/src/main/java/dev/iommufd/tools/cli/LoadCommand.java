@@ -37,14 +37,14 @@ import picocli.CommandLine.Option;
  * operation's intended start (coordinated omission). {@code --baseline} measures this machine's raw
  * Kafka ceiling in the same run. Reports: terminal, {@code --report} JSON, {@code --html} page.
  */
-@Command(name = "load", description = "Drive a scenario against the running stack and report latency percentiles and throughput.")
+@Command(name = "load", mixinStandardHelpOptions = true, description = "Drive a scenario against the running stack and report latency percentiles and throughput.")
 public class LoadCommand implements Callable<Integer> {
     private static final String[] DEVICES = {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0", "0001:00:01.0", "0001:00:02.0", "0000:00:02.0"};
 
     @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap or lazy-unmap")
     String scenario;
 
-    @Option(names = "--clients", defaultValue = "1")
+    @Option(names = "--clients", defaultValue = "1", description = "concurrent clients (each on its own context while free devices last)")
     int clients;
 
     @Option(names = "--ops", defaultValue = "500", description = "unmaps per client (ignored with --duration)")
@@ -59,7 +59,7 @@ public class LoadCommand implements Callable<Integer> {
     @Option(names = "--baseline", description = "also measure raw Kafka produce→consume (records/s, one hop) in this run")
     boolean baseline;
 
-    @Option(names = "--baseline-seconds", defaultValue = "3")
+    @Option(names = "--baseline-seconds", defaultValue = "3", description = "how long the baseline produces (default ${DEFAULT-VALUE})")
     int baselineSeconds;
 
     @Option(names = "--report", description = "write a JSON report here")

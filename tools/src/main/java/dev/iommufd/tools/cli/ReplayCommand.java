@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * timeline, re-drives the hardware commands into hw-sim's model and checks the invariants.
  * Exit code: 0 clean, 1 invariant violation (or a digest different from {@code --hw-sim}'s), 2 bad input.
  */
-@Command(name = "replay", description = "Replay the recorded event stream: timeline, hw-sim digest, invariant violations.")
+@Command(name = "replay", mixinStandardHelpOptions = true, description = "Replay the recorded event stream: timeline, hw-sim digest, invariant violations.")
 public class ReplayCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "127.0.0.1:19092", description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
     String bootstrap;
@@ -76,7 +76,7 @@ public class ReplayCommand implements Callable<Integer> {
     @Option(names = "--no-timeline", description = "print only summary, digest and violations")
     boolean noTimeline;
 
-    @Option(names = "--hw-sim", description = "compare the digest with this live hw-sim's (e.g. http://127.0.0.1:8081); meaningful without filters")
+    @Option(names = "--hw-sim", description = "compare the digest with this live hw-sim's (e.g. http://127.0.0.1:8084); meaningful without filters")
     String hwSim;
 
     @Override
