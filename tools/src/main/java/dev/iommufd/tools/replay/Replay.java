@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iommufd.contract.events.AttachDevice;
 import dev.iommufd.contract.events.Completion;
+import dev.iommufd.contract.events.DirtyReport;
 import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
@@ -11,6 +12,7 @@ import dev.iommufd.contract.events.InvalidateAtc;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.PageRequest;
 import dev.iommufd.contract.events.PageResponse;
+import dev.iommufd.contract.events.ReadDirty;
 import dev.iommufd.contract.events.SyncRequest;
 import dev.iommufd.contract.events.Topics;
 import dev.iommufd.contract.events.UnmapRange;
@@ -88,6 +90,7 @@ public final class Replay {
     private final Map<String, Seen> lastSequence = new HashMap<>();
     private final Map<String, Seen> byId = new HashMap<>();
     private long redelivered;
+    /** SYNC and READ_DIRTY requests by correlation id. */
     private final Map<String, Seen> syncs = new HashMap<>();
     private final Map<String, Seen> completionsBySync = new HashMap<>();
     private final Map<String, Seen> completionsWaitingForSync = new LinkedHashMap<>();
@@ -154,6 +157,11 @@ public final class Replay {
             command(s, p, queue, link);
         } else if (p instanceof Completion c) {
             completion(s, c, link);
+        } else if (p instanceof DirtyReport) {
+            Seen read = e.correlationId() == null ? null : syncs.get(e.correlationId());
+            if (read != null) {
+                link.add("← READ_DIRTY #" + read.index());
+            }
         } else if (p instanceof PageRequest pr) {
             Group g = new Group(pr.iommu(), pr.rid(), pr.pasid(), pr.grpid());
             groupsAnswered.remove(g); // the group index is free again: a new group
@@ -185,6 +193,8 @@ public final class Replay {
             if (early != null && !claimed) {
                 violation("COMPLETION_BEFORE_COMMANDS", early.ref() + " answers " + s.ref() + " which came after it", s, early);
             }
+        } else if (p instanceof ReadDirty) {
+            syncs.putIfAbsent(e.correlationId(), s); // answered by a DIRTY_REPORT with its correlation id
         } else if (p instanceof UnmapRange u) {
             openUnmaps.computeIfAbsent(queue, k -> new ArrayList<>()).add(new OpenUnmap(s, u));
         } else if (p instanceof InvalidateIotlb inv) {

@@ -121,6 +121,25 @@ class ReplayTest {
     }
 
     @Test
+    void aDirtyReportIsLinkedToItsRead() {
+        List<String> l = new ArrayList<>(Fixture.lines());
+        String read = "{\"event\":{\"schemaVersion\":1,\"id\":\"rd\",\"source\":\"ioas-service\",\"contextId\":\"" + Fixture.CONTEXT
+                + "\",\"key\":\"dmar0\",\"sequence\":1795983896600000,\"correlationId\":\"dirty-1\",\"time\":\"2026-11-29T20:24:57Z\","
+                + "\"traceparent\":null,\"payload\":{\"kind\":\"READ_DIRTY\",\"domain\":\"" + Fixture.CONTEXT + "/4\",\"iova\":2415919104,"
+                + "\"length\":4096,\"noClear\":false}}}";
+        String report = "{\"event\":{\"schemaVersion\":1,\"id\":\"dr\",\"source\":\"hw-sim\",\"contextId\":\"" + Fixture.CONTEXT
+                + "\",\"key\":\"dmar0\",\"sequence\":1795983897600000,\"correlationId\":\"dirty-1\",\"time\":\"2026-11-29T20:24:57.01Z\","
+                + "\"traceparent\":null,\"payload\":{\"kind\":\"DIRTY_REPORT\",\"domain\":\"" + Fixture.CONTEXT + "/4\",\"source\":\"ioas-service\","
+                + "\"dirtyPages\":[]}}}";
+        l.add(read);
+        l.add(report);
+        ReplayReport r = replay(l);
+        assertEquals(List.of(), r.violations());
+        assertEquals(List.of(), r.rejected());
+        assertEquals("← READ_DIRTY #50", r.timeline().get(50).link());
+    }
+
+    @Test
     void aCompletionClaimingAnotherSequenceThanTheHardwareIsNamed() {
         List<String> l = new ArrayList<>(Fixture.lines());
         l.set(38, l.get(38).replace("\"upToSequence\":1795983896340000", "\"upToSequence\":1795983896339999"));
