@@ -50,12 +50,12 @@ public final class TranslationCache {
     }
 
     public void fill(String domain, Integer pasid, Leaf leaf, long unmaps) {
-        fill(domain, pasid, leaf, unmaps, -1);
+        fill(domain, pasid, leaf, unmaps, -1, -1);
     }
 
-    /** A fill tagged with an SMMUv3 ASID (nested stage-1 entries), -1 for none. */
-    public void fill(String domain, Integer pasid, Leaf leaf, long unmaps, int asid) {
-        entries.put(new Key(domain, pasid, leaf.iova(), leaf.size()), new CachedTranslation(domain, pasid, leaf, unmaps, asid));
+    /** A nested (combined) entry: tagged with its SMMUv3 ASID (-1 for none) and the IPA of its first byte. */
+    public void fill(String domain, Integer pasid, Leaf leaf, long unmaps, int asid, long ipa) {
+        entries.put(new Key(domain, pasid, leaf.iova(), leaf.size()), new CachedTranslation(domain, pasid, leaf, unmaps, asid, ipa));
     }
 
     /** Drops every entry {@code match} accepts (scoped invalidations: VMID, ASID, PASID); returns how many. */

@@ -471,6 +471,9 @@ public final class Platform {
                 DomainTable t = domains.get(domainId);
                 if (t != null) {
                     t.written(addr);
+                } else if (x.ipa() >= 0) {
+                    // nested: the stage-2 leaf (the parent's PTE) gets the dirty bit, at the IPA
+                    table(nested.get(domainId).parent()).written(x.ipa());
                 }
                 job.advance(null, chunk);
             } else {
@@ -526,7 +529,16 @@ public final class Platform {
     }
 
     /** A translation: a leaf, or a nested walk's fault, or neither (no mapping in a paging domain). */
-    private record Xlate(Leaf leaf, WalkResult.Fault fault) {}
+    private record Xlate(Leaf leaf, WalkResult.Fault fault, long ipa) {
+        Xlate(Leaf leaf, WalkResult.Fault fault) {
+            this(leaf, fault, -1);
+        }
+    }
+
+    /** The IPA a nested cache entry gives {@code addr}, -1 for a paging entry. */
+    private static long ipaOf(CachedTranslation hit, long addr) {
+        return hit.ipa() < 0 ? -1 : hit.ipa() + (addr - hit.leaf().iova());
+    }
 
     /** ATC (ATS devices) → IOTLB → page walk; fills the caches on the way back. */
     private Xlate translate(DeviceSpec dev, Counters c, String domainId, Integer pasid, long addr, boolean write, boolean priv) {
@@ -537,7 +549,7 @@ public final class Platform {
             CachedTranslation hit = atc.lookup(domainId, pasid, addr);
             if (hit != null) {
                 c.atcHits++;
-                return new Xlate(checked(c, dev, n, table, hit, addr, "ATC of " + dev.rid()), null);
+                return new Xlate(checked(c, dev, n, table, hit, addr, "ATC of " + dev.rid()), null, ipaOf(hit, addr));
             }
         }
         TranslationCache iotlb = iotlbs.get(dev.iommu());
@@ -545,9 +557,9 @@ public final class Platform {
         if (hit != null) {
             c.iotlbHits++;
             if (atc != null) {
-                atc.fill(domainId, pasid, hit.leaf(), hit.unmaps(), hit.asid());
+                atc.fill(domainId, pasid, hit.leaf(), hit.unmaps(), hit.asid(), hit.ipa());
             }
-            return new Xlate(checked(c, dev, n, table, hit, addr, "IOTLB of " + dev.iommu()), null);
+            return new Xlate(checked(c, dev, n, table, hit, addr, "IOTLB of " + dev.iommu()), null, ipaOf(hit, addr));
         }
         c.iotlbMisses++;
         c.walks++;
@@ -568,11 +580,12 @@ public final class Platform {
         WalkResult.Translated t = (WalkResult.Translated) r;
         Leaf leaf = combined(addr, t);
         int asid = t.asid() == null ? -1 : t.asid();
-        iotlb.fill(domainId, pasid, leaf, table.unmaps(), asid);
+        long ipaBase = t.ipa() - (addr - leaf.iova());
+        iotlb.fill(domainId, pasid, leaf, table.unmaps(), asid, ipaBase);
         if (atc != null) {
-            atc.fill(domainId, pasid, leaf, table.unmaps(), asid);
+            atc.fill(domainId, pasid, leaf, table.unmaps(), asid, ipaBase);
         }
-        return new Xlate(leaf, null);
+        return new Xlate(leaf, null, t.ipa());
     }
 
     /** The combined stage-1+stage-2 entry a nested walk yields (QEMU combine_tlb): the smaller page. */

@@ -204,6 +204,21 @@ class NestedPlatformTest {
     }
 
     @Test
+    void writesThroughANestedDomainDirtyTheParentAtTheIpa() {
+        X86Tables pt = vtdNested(null, STORAGE);
+        pt.map(IOVA, DATA_GPA + 0x5000, SZ_4K, X86Tables.TABLE);
+        syncParent();
+        p.apply(new dev.iommufd.contract.events.SetDirtyTracking("c/1", true));
+        assertEquals("OK", p.dma(STORAGE, null, IOVA + 0x20, 2, true, new byte[2]).status());
+        assertEquals(List.of(DATA_GPA + 0x5000), p.readDirty("c/1", DATA_GPA, SZ_1G, false));
+        assertEquals("OK", p.dma(STORAGE, null, IOVA + 0x40, 2, false, null).status());
+        assertEquals(List.of(), p.readDirty("c/1", DATA_GPA, SZ_1G, false), "a read dirties nothing");
+        assertEquals("OK", p.dma(STORAGE, null, IOVA + 0x60, 2, true, new byte[2]).status());
+        assertEquals(2, p.totals().iotlbHits);
+        assertEquals(List.of(DATA_GPA + 0x5000), p.readDirty("c/1", DATA_GPA, SZ_1G, true), "a write served from the IOTLB dirties too");
+    }
+
+    @Test
     void badNestedDomainsAreRejectedAndChangeNothing() {
         platform("c/1", "dmar0");
         String before = p.digest();
