@@ -42,6 +42,7 @@ import org.HdrHistogram.Histogram;
  *   <li>SEQUENCE_BACKWARDS — a sequence not above the previous one of its (source, key): a replay or a lost order;</li>
  *   <li>COMPLETION_BEFORE_COMMANDS — a COMPLETION before the SYNC it answers, or a command of its queue at or below
  *       its {@code upToSequence} arriving after it (the completion claimed an effect that had not happened);</li>
+ *   <li>COMPLETION_OUT_OF_ORDER — completions of one queue must come in order (DESIGN.md invariant 3);</li>
  *   <li>COMPLETION_MISMATCH — the re-driven hardware answers the same SYNC with a different {@code upToSequence};</li>
  *   <li>PAGE_RESPONSE_TWICE / PAGE_REQUEST_UNANSWERED — a page-request group answered twice, or never by the end;</li>
  *   <li>STALE_DMA — a DMA probe (files only: DMAs are not on Kafka) served by the re-driven hardware from a
@@ -253,8 +254,13 @@ public final class Replay {
         EventEnvelope e = s.r().event();
         String queue = c.source() + '\u0000' + c.iommu();
         Seen highest = highestCompletion.get(queue);
+        boolean again = e.correlationId() != null && completionsBySync.containsKey(e.correlationId());
         if (highest == null || ((Completion) highest.r().event().payload()).upToSequence() < c.upToSequence()) {
             highestCompletion.put(queue, s);
+        } else if (!again) { // a restarted hw-sim answers old syncs again: that is not disorder
+            violation("COMPLETION_OUT_OF_ORDER", s.ref() + " completes (" + c.source() + ", " + c.iommu() + ") up to " + c.upToSequence()
+                    + " after " + highest.ref() + " completed up to " + ((Completion) highest.r().event().payload()).upToSequence(),
+                    s, highest);
         }
         Seen sync = e.correlationId() == null ? null : syncs.get(e.correlationId());
         if (sync == null) {

@@ -140,6 +140,29 @@ class ReplayTest {
     }
 
     @Test
+    void completionsOfAQueueOutOfOrderAreNamed() {
+        List<String> l = new ArrayList<>(Fixture.lines());
+        ObjectNode c39 = Fixture.tree(l.remove(38)); // #39 completes SYNC #38; put it after #44, which completes the later SYNC #43
+        ((ObjectNode) c39.get("event")).put("sequence", 1795983896458000L); // its envelope sequence still rises: only the order lies
+        l.add(43, c39.toString());
+        ReplayReport r = replay(l);
+        assertEquals(List.of("COMPLETION_OUT_OF_ORDER"), types(r), r.violations().toString());
+        assertTrue(r.violations().get(0).events().get(0).startsWith("#44 bce320b7"), r.violations().toString());
+        assertTrue(r.violations().get(0).events().get(1).startsWith("#43 "), r.violations().toString());
+    }
+
+    @Test
+    void aRestartedHwSimAnsweringOldSyncsAgainIsNoDisorder() {
+        List<String> l = new ArrayList<>(Fixture.lines());
+        ObjectNode again = Fixture.tree(l.get(38)); // a new hw-sim process: new id, new (higher) sequence, same correlation
+        ((ObjectNode) again.get("event")).put("id", "restarted-1").put("sequence", 1795983999000000L);
+        l.add(again.toString());
+        ReplayReport r = replay(l);
+        assertEquals(List.of(), r.violations());
+        assertTrue(r.timeline().get(49).link().startsWith("← SYNC #38 again (first answered by #39"), r.timeline().get(49).link());
+    }
+
+    @Test
     void aCompletionClaimingAnotherSequenceThanTheHardwareIsNamed() {
         List<String> l = new ArrayList<>(Fixture.lines());
         l.set(38, l.get(38).replace("\"upToSequence\":1795983896340000", "\"upToSequence\":1795983896339999"));
