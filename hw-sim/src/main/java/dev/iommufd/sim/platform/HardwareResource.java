@@ -99,7 +99,11 @@ public class HardwareResource {
             throw ErrnoException.of(Errno.EINVAL, "priTimeoutMs must be 0..%d", MAX_PRI_TIMEOUT_MS);
         }
         // no platform lock here: the engine takes it per step and releases it while a page request waits
-        return engine.run(new DmaJob(rid, req.pasid(), iova, (int) length, write, data, priv), timeout);
+        try {
+            return engine.run(new DmaJob(rid, req.pasid(), iova, (int) length, write, data, priv), timeout);
+        } catch (IllegalArgumentException e) {
+            throw ErrnoException.of(Errno.EINVAL, "%s", e.getMessage());
+        }
     }
 
     private static void checkPasid(Integer pasid) {

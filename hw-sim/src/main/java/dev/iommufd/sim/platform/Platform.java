@@ -543,7 +543,10 @@ public final class Platform {
     /** ATC (ATS devices) → IOTLB → page walk; fills the caches on the way back. */
     private Xlate translate(DeviceSpec dev, Counters c, String domainId, Integer pasid, long addr, boolean write, boolean priv) {
         Nested n = nested.get(domainId);
-        DomainTable table = table(n == null ? domainId : n.parent());
+        DomainTable table = domains.get(n == null ? domainId : n.parent());
+        if (table == null) {
+            return new Xlate(null, null); // a nest parent destroyed under its nested domain translates nothing
+        }
         TranslationCache atc = atcs.get(dev.rid());
         if (atc != null) {
             CachedTranslation hit = atc.lookup(domainId, pasid, addr);

@@ -219,6 +219,17 @@ class NestedPlatformTest {
     }
 
     @Test
+    void aNestedDomainWhoseParentWasDestroyedTranslatesNothing() {
+        X86Tables pt = vtdNested(null, STORAGE);
+        pt.map(IOVA, DATA_GPA + 0x5000, SZ_4K, X86Tables.TABLE);
+        syncParent();
+        p.apply(new dev.iommufd.contract.events.DomainDestroy("c/1"));
+        DmaResult r = p.dma(STORAGE, null, IOVA, 4, false, null);
+        assertEquals("FAULT", r.status());
+        assertTrue(r.reason().contains("no mapping"), r.reason());
+    }
+
+    @Test
     void badNestedDomainsAreRejectedAndChangeNothing() {
         platform("c/1", "dmar0");
         String before = p.digest();
