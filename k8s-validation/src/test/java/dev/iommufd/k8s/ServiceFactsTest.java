@@ -34,7 +34,8 @@ class ServiceFactsTest {
         assertTrue(facts.get("ioas-service").resourcePaths().stream().anyMatch(p -> p.startsWith("/v1/internal")));
         assertTrue(facts.get("hw-sim").resourcePaths().contains("/v1/hw"));
         assertFalse(facts.get("hw-sim").usesDatabase());
-        assertTrue(ServiceFacts.meterNames().containsAll(Set.of("iommufd_ioas_unmap", "iommufd_hw_iotlb_hits", "iommufd_hw_stale_translations")));
+        assertTrue(ServiceFacts.meterNames().containsAll(Set.of("iommufd_ioas_unmap", "iommufd_hw_iotlb_hits", "iommufd_hw_stale_translations",
+                "iommufd_fault_groups_pending")));
     }
 
     @Test
