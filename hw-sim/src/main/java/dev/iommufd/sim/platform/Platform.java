@@ -205,10 +205,8 @@ public final class Platform {
 
     private void createNested(NestedDomainCreate n) {
         IommuSpec i = iommu(n.iommu());
-        DomainTable parent = table(n.parent());
-        if (!parent.iommu().equals(i.id())) {
-            throw new IllegalArgumentException("parent " + n.parent() + " is not on " + i.id());
-        }
+        // the parent may be homed on another instance of the same type (a domain shared across IOMMUs)
+        table(n.parent());
         if ((n.vtd() == null) == (n.smmu() == null)) {
             throw new IllegalArgumentException("exactly one of vtd / smmu must be set");
         }
