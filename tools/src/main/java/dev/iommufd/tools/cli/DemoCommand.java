@@ -3,6 +3,7 @@ package dev.iommufd.tools.cli;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
@@ -16,6 +17,7 @@ public class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        java.time.Instant started = java.time.Instant.now().minusSeconds(1);
         ServiceLauncher l = ServiceLauncher.forCli();
         System.out.println("== bringing the stack up (Kafka, PostgreSQL, hw-sim, ioas-service, viommu-service, fault-service)");
         l.up();
@@ -92,6 +94,14 @@ public class DemoCommand implements Callable<Integer> {
         step("DELETE", ioas + "/v1/contexts/" + id, token, null, 204);
         http.call("DELETE", ioas + "/v1/contexts/" + other.body().path("id").asText(), other.body().path("token").asText(), null);
         step("GET", ioas + "/v1/contexts/" + id + "/objects", token, null, 404);
+
+        section("what just happened, read back from Kafka: ./iommuctl replay --context " + id);
+        // the flight recorder over this demo's events only (since it started): linked timeline, re-driven digest, invariants
+        int replayed = new CommandLine(new ReplayCommand()).execute("--context", id, "--from-time", started.toString(),
+                "--bootstrap", l.infra().endpoints().kafkaBootstrap());
+        if (replayed != 0) {
+            failures++;
+        }
 
         System.out.println();
         System.out.println(failures == 0 ? "demo finished: every step answered as expected."
