@@ -151,8 +151,14 @@ public final class Platform {
             } else {
                 attachments.put(key, a.domain());
             }
-            // the host driver invalidates the context/PASID entry (STE/CD) it just rewrote
-            configs.get(device(a.rid()).iommu()).invalidate(a.rid(), a.pasid());
+            // the host driver invalidates the configuration it just rewrote: a RID attach rewrites the
+            // context entry / STE, under which every PASID's entry hangs; a PASID attach only its entry
+            ConfigCache<CachedConfig> cc = configs.get(device(a.rid()).iommu());
+            if (a.pasid() == null) {
+                cc.invalidateRid(a.rid());
+            } else {
+                cc.invalidate(a.rid(), a.pasid());
+            }
             // a replace or detach drops what the device cached of its old domain
             TranslationCache atc = atcs.get(a.rid());
             if (atc != null) {
