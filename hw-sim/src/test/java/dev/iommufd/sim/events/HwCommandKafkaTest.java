@@ -45,7 +45,8 @@ import org.junit.jupiter.api.Test;
  * Over the real broker: a sync request comes back as a completion; a poison record goes to the
  * dead-letter topic; a DMA miss on a PRI device becomes a page request and the page response on
  * hw.commands lets it finish; injected page requests and hardware events reach their topics.
- * The topics are shared with other runs, so every test uses its own context id and filters on it.
+ * hw-sim's test profile uses topics of its own (application.properties); they persist across runs,
+ * so every test still uses its own context id and filters on it.
  */
 @QuarkusTest
 @QuarkusTestResource(LocalInfraTestResource.class)
@@ -53,6 +54,27 @@ class HwCommandKafkaTest {
 
     private static String bootstrap() {
         return ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+    }
+
+    /** The topic of a channel as configured (the test profile gives hw-sim topics of its own). */
+    private static String topic(String direction, String channel) {
+        return ConfigProvider.getConfig().getValue("mp.messaging." + direction + "." + channel + ".topic", String.class);
+    }
+
+    private static String commands() {
+        return topic("incoming", "hw-commands");
+    }
+
+    private static String completions() {
+        return topic("outgoing", "hw-completions");
+    }
+
+    private static String pageRequests() {
+        return topic("outgoing", "hw-page-requests");
+    }
+
+    private static String events() {
+        return topic("outgoing", "hw-events");
     }
 
     private static KafkaConsumer<String, String> consumer(String topic) {
@@ -91,8 +113,8 @@ class HwCommandKafkaTest {
         String corr = UUID.randomUUID().toString();
         EventEnvelope sync = new EventEnvelope(1, UUID.randomUUID().toString(), "hw-sim-test-" + corr, "ctx-t", "smmu0", 1,
                 corr, Instant.now(), TraceContext.newTraceparent(), new SyncRequest("smmu0"));
-        try (KafkaConsumer<String, String> c = consumer(Topics.HW_COMPLETIONS)) {
-            send(Topics.HW_COMMANDS, "smmu0", EventJson.write(sync));
+        try (KafkaConsumer<String, String> c = consumer(completions())) {
+            send(commands(), "smmu0", EventJson.write(sync));
             ConsumerRecord<String, String> r = await(c, rec -> rec.value().contains(corr));
             assertNotNull(r, "no completion within 30 s");
             assertEquals("smmu0", r.key());
@@ -107,7 +129,7 @@ class HwCommandKafkaTest {
     void poisonRecordGoesToDeadLetterAndStreamKeepsFlowing() throws Exception {
         String marker = "poison-" + UUID.randomUUID();
         try (KafkaConsumer<String, String> dlq = consumer(Topics.DEAD_LETTER)) {
-            send(Topics.HW_COMMANDS, "dmar0", "{\"" + marker + "\":");
+            send(commands(), "dmar0", "{\"" + marker + "\":");
             assertNotNull(await(dlq, rec -> rec.value().contains(marker)), "poison record not dead-lettered");
         }
         syncRequestIsCompleted();
@@ -124,13 +146,13 @@ class HwCommandKafkaTest {
             String corr = UUID.randomUUID().toString();
             EventEnvelope e = new EventEnvelope(1, UUID.randomUUID().toString(), source, null, "dmar0", ++seq, corr, Instant.now(),
                     TraceContext.newTraceparent(), p);
-            HwCommandKafkaTest.send(Topics.HW_COMMANDS, "dmar0", EventJson.write(e));
+            HwCommandKafkaTest.send(commands(), "dmar0", EventJson.write(e));
             return corr;
         }
 
         /** Sends a sync and waits for its completion: every earlier command was applied. */
         void sync() throws Exception {
-            try (KafkaConsumer<String, String> c = consumer(Topics.HW_COMPLETIONS)) {
+            try (KafkaConsumer<String, String> c = consumer(completions())) {
                 String corr = send(new SyncRequest("dmar0"));
                 assertNotNull(await(c, r -> r.value().contains(corr)), "no completion");
             }
@@ -152,7 +174,7 @@ class HwCommandKafkaTest {
         cmds.sync();
         given().contentType(ContentType.JSON).body("{\"data\":\"3q2+7w==\"}").put("/v1/hw/memory/0x6a0000010").then().statusCode(204);
 
-        try (KafkaConsumer<String, String> requests = consumer(Topics.HW_PAGE_REQUESTS)) {
+        try (KafkaConsumer<String, String> requests = consumer(pageRequests())) {
             CompletableFuture<JsonPath> dma = CompletableFuture.supplyAsync(() -> given().contentType(ContentType.JSON)
                     .body("{\"pasid\":" + pasid + ",\"iova\":\"0x5010\",\"length\":4,\"write\":false,\"priTimeoutMs\":25000}")
                     .post("/v1/hw/devices/" + ACC + "/dma").then().statusCode(200).extract().jsonPath());
@@ -184,8 +206,8 @@ class HwCommandKafkaTest {
         cmds.send(new DomainCreate(domain, "dmar0", 48, false, 3));
         cmds.send(new AttachDevice(ACC, pasid, domain));
         cmds.sync();
-        try (KafkaConsumer<String, String> requests = consumer(Topics.HW_PAGE_REQUESTS);
-             KafkaConsumer<String, String> events = consumer(Topics.HW_EVENTS)) {
+        try (KafkaConsumer<String, String> requests = consumer(pageRequests());
+             KafkaConsumer<String, String> events = consumer(events())) {
             given().contentType(ContentType.JSON)
                     .body("{\"pasid\":" + pasid + ",\"grpid\":300,\"perm\":[\"READ\",\"WRITE\"],\"addr\":\"0x12345\",\"last\":true}")
                     .post("/v1/hw/devices/" + ACC + "/page-requests").then().statusCode(202);
