@@ -56,6 +56,10 @@ public class LoadCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "0", description = "target unmaps/s over all clients; 0 = closed loop")
     double rate;
 
+    @Option(names = "--dma", description = "strict-unmap: two DMA reads before each unmap (IOTLB/ATC filled, then hit) and one after "
+            + "its answer, which must fault; gives the hit rates and makes the stale-translation check bite (lazy-unmap always probes)")
+    boolean dmaProbes;
+
     @Option(names = "--baseline", description = "also measure raw Kafka produce→consume (records/s, one hop) in this run")
     boolean baseline;
 
@@ -167,8 +171,10 @@ public class LoadCommand implements Callable<Integer> {
                     Http.Reply m = http.call("POST", ctx.ioasUrl + "/map", ctx.token, "{\"flags\":[\"FIXED_IOVA\",\"READABLE\"],\"memoryId\":"
                             + ctx.memoryId + ",\"length\":4096,\"iova\":\"" + iova + "\"}");
                     String dma = "{\"iova\":\"" + iova + "\",\"length\":4,\"write\":false}";
-                    if (lazy && !"OK".equals(http.call("POST", dmaBase + ctx.rid + "/dma", null, dma).body().path("status").asText())) {
-                        failed++;
+                    for (int probe = 0; probe < (lazy ? 1 : dmaProbes ? 2 : 0); probe++) { // the first fills IOTLB/ATC, the second hits
+                        if (!"OK".equals(http.call("POST", dmaBase + ctx.rid + "/dma", null, dma).body().path("status").asText())) {
+                            failed++;
+                        }
                     }
                     long t0 = System.nanoTime();
                     Http.Reply u = http.call("POST", ctx.ioasUrl + "/unmap", ctx.token, "{\"iova\":\"" + iova + "\",\"length\":4096}");
@@ -180,6 +186,10 @@ public class LoadCommand implements Callable<Integer> {
                     }
                     if (m.status() != 201 || u.status() != 200) {
                         failed++;
+                    }
+                    if (!lazy && dmaProbes && !"FAULT".equals(http.call("POST", dmaBase + ctx.rid + "/dma", null, dma).body().path("status")
+                            .asText())) {
+                        failed++; // STRICT: once the unmap is answered, nothing translates the page any more
                     }
                     while (lazy && !"FAULT".equals(http.call("POST", dmaBase + ctx.rid + "/dma", null, dma).body().path("status").asText())) {
                         if (System.nanoTime() - answered > 10_000_000_000L) {
@@ -217,8 +227,9 @@ public class LoadCommand implements Callable<Integer> {
         long hits = statsAfter.path("iotlbHits").asLong() - statsBefore.path("iotlbHits").asLong();
         long misses = statsAfter.path("iotlbMisses").asLong() - statsBefore.path("iotlbMisses").asLong();
         long stale = statsAfter.path("staleTranslations").asLong() - statsBefore.path("staleTranslations").asLong();
+        long atcHits = statsAfter.path("atcHits").asLong() - statsBefore.path("atcHits").asLong();
         return new LoadReport(scenario, clients, contexts.size(), rate, total.getTotalCount(), seconds, failed, total, co,
-                lazy ? window.getIntervalHistogram() : null, List.copyOf(intervals), hits, misses,
+                lazy ? window.getIntervalHistogram() : null, List.copyOf(intervals), hits, misses, atcHits,
                 hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses), stale, base);
     }
 

@@ -53,7 +53,8 @@ public final class HtmlReport {
 
         b.append("<h2>Hardware (hw-sim) during the run</h2>\n<p>IOTLB hit rate ")
                 .append(Double.isNaN(r.iotlbHitRate()) ? "n/a" : fmt("%.1f%%", 100 * r.iotlbHitRate())).append(" (")
-                .append(r.iotlbHits()).append(" hits, ").append(r.iotlbMisses()).append(" misses); stale translations ")
+                .append(r.iotlbHits()).append(" hits, ").append(r.iotlbMisses()).append(" misses); ATC hits ").append(r.atcHits())
+                .append("; stale translations ")
                 .append(r.staleTranslations()).append(".</p>\n");
         if (r.baseline() != null) {
             KafkaBaseline.Result k = r.baseline();

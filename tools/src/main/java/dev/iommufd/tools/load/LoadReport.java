@@ -15,12 +15,13 @@ import org.HdrHistogram.Histogram;
  *                         the median as the expected interval
  * @param lazyWindow       LAZY only: unmap answered → the DMA faults (µs), else null
  * @param intervals        one sample per second of the run
+ * @param atcHits          hw-sim's device-TLB (ATS) hits during the run: an ATS device's repeated DMA never reaches the IOTLB
  * @param iotlbHitRate     hw-sim's IOTLB hits / (hits + misses) during the run, NaN without lookups
  * @param baseline         the raw Kafka ceiling of the same run, or null without {@code --baseline}
  */
 public record LoadReport(String scenario, int clients, int contexts, double targetRate, long operations, double seconds, long failed,
                          Histogram latency, Histogram corrected, Histogram lazyWindow, List<Interval> intervals,
-                         long iotlbHits, long iotlbMisses, double iotlbHitRate, long staleTranslations, KafkaBaseline.Result baseline) {
+                         long iotlbHits, long iotlbMisses, long atcHits, double iotlbHitRate, long staleTranslations, KafkaBaseline.Result baseline) {
 
     /** One second of the run: operations completed in it and their latency (µs). */
     public record Interval(double atSeconds, long operations, long p50Us, long p99Us, long maxUs) {}
@@ -54,7 +55,7 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
         if (lazyWindow != null) {
             percentiles(r.putObject("lazyWindowUs"), lazyWindow);
         }
-        r.putObject("hwSim").put("iotlbHits", iotlbHits).put("iotlbMisses", iotlbMisses)
+        r.putObject("hwSim").put("iotlbHits", iotlbHits).put("iotlbMisses", iotlbMisses).put("atcHits", atcHits)
                 .put("iotlbHitRate", Double.isNaN(iotlbHitRate) ? null : iotlbHitRate).put("staleTranslations", staleTranslations);
         if (baseline != null) {
             ObjectNode b = r.putObject("baseline");
@@ -94,8 +95,8 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
         if (lazyWindow != null) {
             b.append("lazy window µs (answer → DMA faults) ").append(line(lazyWindow)).append('\n');
         }
-        b.append(String.format("hw-sim: IOTLB hit rate %s (%d hits, %d misses), staleTranslations %d%s%n",
-                Double.isNaN(iotlbHitRate) ? "n/a" : String.format("%.1f%%", 100 * iotlbHitRate), iotlbHits, iotlbMisses, staleTranslations,
+        b.append(String.format("hw-sim: IOTLB hit rate %s (%d hits, %d misses), ATC hits %d, staleTranslations %d%s%n",
+                Double.isNaN(iotlbHitRate) ? "n/a" : String.format("%.1f%%", 100 * iotlbHitRate), iotlbHits, iotlbMisses, atcHits, staleTranslations,
                 lazy() ? " (expected in LAZY mode)" : " (must be 0 in STRICT mode)"));
         if (baseline != null) {
             b.append(String.format("baseline (same run): raw Kafka %,.0f records/s (%d B, acks=all), one hop p50 %d µs p99 %d µs%n",

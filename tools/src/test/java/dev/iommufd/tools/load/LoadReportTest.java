@@ -33,7 +33,7 @@ class LoadReportTest {
         Histogram h = histogram(v);
         return new LoadReport("strict-unmap", 2, 2, 0, 100, 2.0, 0, h, h.copyCorrectedForCoordinatedOmission(1000), lazyWindow,
                 List.of(new LoadReport.Interval(1.0, 60, 1000, 5000, 5000), new LoadReport.Interval(2.0, 40, 1000, 50_000, 50_000)),
-                300, 100, 0.75, stale, baseline);
+                300, 100, 7, 0.75, stale, baseline);
     }
 
     @Test
@@ -49,6 +49,7 @@ class LoadReportTest {
         // at an expected 1 ms interval, 5 ms adds 4 synthetic samples (4 … 1 ms) and 50 ms adds 49 (49 … 1 ms)
         assertEquals(153, j.path("correctedLatencyUs").path("count").asLong());
         assertEquals(0.75, j.path("hwSim").path("iotlbHitRate").asDouble());
+        assertEquals(7, j.path("hwSim").path("atcHits").asLong());
         assertEquals(0, j.path("hwSim").path("staleTranslations").asLong());
         assertEquals(0.001, j.path("baseline").path("throughputRatio").asDouble(), 1e-12);
         assertEquals(1.25, j.path("baseline").path("p50RatioToHop").asDouble(), 0.01);
@@ -72,7 +73,7 @@ class LoadReportTest {
         String t = report(0, null, new KafkaBaseline.Result(100_000, 2.0, 50_000, 200, 800, 4000, 9000)).text();
         assertTrue(t.startsWith("scenario strict-unmap: 2 clients over 2 contexts (closed loop), 100 unmaps in 2.0 s = 50 unmaps/s\n"), t);
         assertTrue(t.contains("unmap latency µs           p50 1000  p90 1000  p99 5003  p99.9 50015  max 50015\n"), t);
-        assertTrue(t.contains("IOTLB hit rate 75.0% (300 hits, 100 misses)"), t);
+        assertTrue(t.contains("IOTLB hit rate 75.0% (300 hits, 100 misses), ATC hits 7, staleTranslations 0"), t);
         assertTrue(t.contains("→ unmaps/s = 0.0010 × the Kafka record rate; unmap p50 = 1.3 × hop p50, p99 = 1.3 × hop p99"), t);
     }
 
