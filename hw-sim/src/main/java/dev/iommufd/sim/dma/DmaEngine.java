@@ -141,12 +141,20 @@ public final class DmaEngine {
     public EventEnvelope injectPageRequest(String rid, Integer pasid, int grpid, boolean read, boolean write, boolean exec,
                                            boolean priv, long addr, boolean last) {
         EventEnvelope request;
+        PriQueue.Group g;
         synchronized (platform) {
-            PriQueue.Group g = platform.injectPageRequest(rid, pasid, grpid, addr, last);
+            g = platform.injectPageRequest(rid, pasid, grpid, addr, last);
             request = envelope(g.domain(), new PageRequest(platform.iommuOf(rid), rid, pasid, grpid, read, write, exec, priv,
                     addr & -4096L, last, g.domain(), g.faultId()));
         }
-        publisher.publish(request);
+        try {
+            publisher.publish(request);
+        } catch (RuntimeException e) {
+            synchronized (platform) {
+                platform.pri(rid).abandon(g); // never sent: it must not hold the budget forever
+            }
+            throw e;
+        }
         return request;
     }
 

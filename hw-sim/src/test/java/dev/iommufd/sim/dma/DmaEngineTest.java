@@ -248,6 +248,19 @@ class DmaEngineTest {
     }
 
     @Test
+    void aPageRequestTheBrokerRefusedHoldsNoBudget() {
+        domain(3, NIC, null);
+        DmaEngine down = new DmaEngine(p, e -> {
+            throw new IllegalStateException("broker down");
+        }, Clock.systemUTC());
+        DmaResult r = down.run(new DmaJob(NIC, null, 0x5000, 2, false, null, false), 5000);
+        assertEquals("FAULT", r.status());
+        assertTrue(r.reason().contains("not sent: broker down"), r.reason());
+        assertThrows(IllegalStateException.class, () -> down.injectPageRequest(NIC, null, 3, true, false, false, false, 0, true));
+        assertEquals(0, p.pri(NIC).outstandingRequests());
+    }
+
+    @Test
     void replayedOldResponsesAndBadOnesChangeNothing() {
         p.apply(new PageResponse("dmar0", NIC, null, 3, "SUCCESS"));
         p.apply(new PageResponse("dmar0", STORAGE, null, 3, "INVALID"));
