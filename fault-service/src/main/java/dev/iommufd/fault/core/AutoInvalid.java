@@ -10,7 +10,7 @@ public enum AutoInvalid {
     CONTEXT_CLOSED,
     /** Nobody answered within {@code iommufd.fault.response-timeout}. */
     TIMEOUT,
-    /** The request names a fault queue that does not exist (any more). */
+    /** The request names a fault queue this deployment destroyed. */
     NO_QUEUE,
     /** The requester is not a device bound in the context (or ioas-service could not say). */
     NO_DEVICE;

@@ -10,9 +10,6 @@ import dev.iommufd.fault.store.FaultStore;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.time.Instant;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -35,14 +32,6 @@ public class PageRequestConsumer {
     @Inject
     Streams streams;
 
-    /**
-     * A request for a queue or device that does not exist is answered INVALID only while it is
-     * younger than this: a fresh consumer group (new database) reads the topic from its start, and
-     * answering long-gone requests of other runs could abort a live group with the same PRGI.
-     */
-    @ConfigProperty(name = "iommufd.fault.stale-request-age", defaultValue = "30s")
-    Duration staleAfter;
-
     @Incoming("page-requests")
     public Uni<Void> onEvent(String json) {
         EventEnvelope e = EventJson.read(json);
@@ -56,11 +45,10 @@ public class PageRequestConsumer {
             return Uni.createFrom().voidItem();
         }
         String ctx = e.contextId();
-        boolean recent = e.time() == null || e.time().isAfter(Instant.now().minus(staleAfter));
         // ask ioas-service about the requester only for a queue that exists
         return store.queueExists(ctx, r.faultId())
                 .flatMap(exists -> exists ? devices.deviceId(ctx, r.rid()) : Uni.createFrom().<Integer>nullItem())
-                .flatMap(devId -> store.onRequest(e, r, devId, recent))
+                .flatMap(devId -> store.onRequest(e, r, devId))
                 .invoke(a -> {
                     if (a.delivered()) {
                         streams.signal(ctx, r.faultId());

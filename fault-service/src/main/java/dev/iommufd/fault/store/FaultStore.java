@@ -93,10 +93,10 @@ public class FaultStore {
      * Applies one page request of {@code e} (skipped when its sequence is not above the last one
      * applied for its source and key: a redelivery). {@code devId} is the requester's DEVICE id in
      * the context, or null when it has none: the group is answered INVALID at its last request, as
-     * is a group for a queue that does not exist ({@code answerOrphans} false: dropped unanswered,
-     * for requests too old for their device to still wait).
+     * is a group for a queue this deployment destroyed. A request for a queue never known here is
+     * dropped: it is another deployment's (shared broker) or an old run's record.
      */
-    public Uni<Arrival> onRequest(EventEnvelope e, PageRequest r, Integer devId, boolean answerOrphans) {
+    public Uni<Arrival> onRequest(EventEnvelope e, PageRequest r, Integer devId) {
         GroupKey key = GroupKey.of(e.contextId(), r);
         return pool.withTransaction(c -> firstTime(c, e).flatMap(fresh -> {
             if (!fresh) {
@@ -105,7 +105,10 @@ public class FaultStore {
             return lockQueue(c, key.contextId(), key.faultId()).flatMap(next -> {
                 if (next == null || devId == null) {
                     AutoInvalid why = next == null ? AutoInvalid.NO_QUEUE : AutoInvalid.NO_DEVICE;
-                    return deletePartial(c, key).flatMap(v -> r.last() && answerOrphans
+                    Uni<Boolean> ours = next != null ? Uni.createFrom().item(true)
+                            : c.preparedQuery("SELECT 1 FROM fault.destroyed_queues WHERE context_id = $1 AND id = $2")
+                                    .execute(Tuple.of(key.contextId(), key.faultId())).map(rs -> rs.size() > 0);
+                    return deletePartial(c, key).flatMap(v -> ours).flatMap(answer -> r.last() && answer
                             ? queueResponse(c, key.contextId(), r.iommu(), r.rid(), r.pasid(), r.grpid(), ResponseCode.INVALID)
                                     .invoke(() -> metrics.autoInvalid(why, 1)).replaceWith(new Arrival(false, true))
                             : Uni.createFrom().item(Arrival.NOTHING));
@@ -116,33 +119,34 @@ public class FaultStore {
     }
 
     private Uni<Arrival> assemble(SqlConnection c, GroupKey key, PageRequest r, Fault fault, int devId, int nextCookie) {
+        // the last request makes the group deliverable with the queue's next cookie
+        boolean last = r.last();
+        String state = last ? "DELIVERED" : "PARTIAL";
+        Integer cookie = last ? nextCookie : null;
         return c.preparedQuery("SELECT id, faults FROM fault.fault_groups WHERE context_id = $1 AND fault_id = $2 AND rid = $3"
                         + " AND pasid IS NOT DISTINCT FROM $4 AND grpid = $5 AND state = 'PARTIAL' FOR UPDATE")
                 .execute(Tuple.of(key.contextId(), key.faultId(), key.rid(), key.pasid(), key.grpid()))
                 .flatMap(rs -> {
-                    long id;
-                    Uni<Long> stored;
+                    Uni<?> stored;
                     if (rs.size() == 0) {
-                        stored = c.preparedQuery("INSERT INTO fault.fault_groups (context_id, fault_id, iommu, rid, pasid, grpid, dev_id, faults, state)"
-                                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PARTIAL') RETURNING id")
+                        // one statement for a whole single-page group (what a DMA miss sends)
+                        stored = c.preparedQuery("INSERT INTO fault.fault_groups (context_id, fault_id, iommu, rid, pasid, grpid, dev_id, faults,"
+                                        + " state, cookie, delivered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+                                        + " CASE WHEN $11 THEN clock_timestamp() END)")
                                 .execute(Tuple.from(java.util.Arrays.asList(key.contextId(), key.faultId(), r.iommu(), key.rid(), key.pasid(),
-                                        key.grpid(), devId, write(List.of(fault)))))
-                                .map(ins -> ins.iterator().next().getLong(0));
+                                        key.grpid(), devId, write(List.of(fault)), state, cookie, last)));
                     } else {
                         Row row = rs.iterator().next();
-                        id = row.getLong("id");
                         List<Fault> faults = new ArrayList<>(read(row.getString("faults")));
                         faults.add(fault);
-                        stored = c.preparedQuery("UPDATE fault.fault_groups SET faults = $2 WHERE id = $1")
-                                .execute(Tuple.of(id, write(faults))).replaceWith(id);
+                        stored = c.preparedQuery("UPDATE fault.fault_groups SET faults = $2, state = $3, cookie = $4,"
+                                        + " delivered_at = CASE WHEN $5 THEN clock_timestamp() END WHERE id = $1")
+                                .execute(Tuple.of(row.getLong("id"), write(faults), state, cookie, last));
                     }
-                    if (!r.last()) {
+                    if (!last) {
                         return stored.replaceWith(Arrival.NOTHING);
                     }
-                    // the last request makes the group deliverable with the queue's next cookie
-                    return stored.flatMap(gid -> c.preparedQuery("UPDATE fault.fault_groups SET state = 'DELIVERED', cookie = $2,"
-                                    + " delivered_at = clock_timestamp() WHERE id = $1").execute(Tuple.of(gid, nextCookie)))
-                            .flatMap(v -> c.preparedQuery("UPDATE fault.fault_queues SET next_cookie = next_cookie + 1"
+                    return stored.flatMap(v -> c.preparedQuery("UPDATE fault.fault_queues SET next_cookie = next_cookie + 1"
                                     + " WHERE context_id = $1 AND id = $2").execute(Tuple.of(key.contextId(), key.faultId())))
                             .replaceWith(new Arrival(true, false));
                 });
@@ -171,7 +175,7 @@ public class FaultStore {
     public Uni<List<Group>> consume(String ctx, int faultId, Integer max) {
         return pool.withTransaction(c -> lockExistingQueue(c, ctx, faultId)
                 .flatMap(next -> c.preparedQuery("SELECT id, cookie, faults FROM fault.fault_groups"
-                                + " WHERE context_id = $1 AND fault_id = $2 AND state = 'DELIVERED' ORDER BY cookie LIMIT $3")
+                                + " WHERE context_id = $1 AND fault_id = $2 AND state = 'DELIVERED' ORDER BY cookie LIMIT $3 FOR UPDATE")
                         .execute(Tuple.of(ctx, faultId, max == null ? Long.MAX_VALUE : (long) max)))
                 .flatMap(rs -> {
                     List<Group> groups = new ArrayList<>();
@@ -197,7 +201,7 @@ public class FaultStore {
     public Uni<ResponseBatch.Outcome> respond(String ctx, int faultId, List<Long> cookies, List<String> codes) {
         return pool.withTransaction(c -> lockExistingQueue(c, ctx, faultId)
                 .flatMap(next -> c.preparedQuery("SELECT " + GROUP_COLUMNS + " FROM fault.fault_groups"
-                        + " WHERE context_id = $1 AND fault_id = $2 AND state = 'CONSUMED'").execute(Tuple.of(ctx, faultId)))
+                        + " WHERE context_id = $1 AND fault_id = $2 AND state = 'CONSUMED' FOR UPDATE").execute(Tuple.of(ctx, faultId)))
                 .flatMap(rs -> {
                     java.util.Map<Integer, Pending> byCookie = new java.util.HashMap<>();
                     for (Row r : rs) {
@@ -244,7 +248,9 @@ public class FaultStore {
                     return release.get();
                 })
                 .flatMap(v -> invalidate(c, AutoInvalid.DESTROY, "context_id = $1 AND fault_id = $2", Tuple.of(ctx, faultId)))
-                .call(() -> c.preparedQuery("DELETE FROM fault.fault_queues WHERE context_id = $1 AND id = $2").execute(Tuple.of(ctx, faultId))));
+                .call(() -> c.preparedQuery("DELETE FROM fault.fault_queues WHERE context_id = $1 AND id = $2").execute(Tuple.of(ctx, faultId)))
+                .call(() -> c.preparedQuery("INSERT INTO fault.destroyed_queues (context_id, id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .execute(Tuple.of(ctx, faultId))));
     }
 
     /** CONTEXT_CLOSED: every group of the context awaiting a response is answered INVALID; nothing of the context stays. */
@@ -254,6 +260,7 @@ public class FaultStore {
                 .flatMap(q -> invalidate(c, AutoInvalid.CONTEXT_CLOSED, "context_id = $1", Tuple.of(ctx)))
                 .call(() -> c.preparedQuery("DELETE FROM fault.fault_queues WHERE context_id = $1").execute(Tuple.of(ctx)))
                 .call(() -> c.preparedQuery("DELETE FROM fault.fault_streams WHERE context_id = $1").execute(Tuple.of(ctx)))
+                .call(() -> c.preparedQuery("DELETE FROM fault.destroyed_queues WHERE context_id = $1").execute(Tuple.of(ctx)))
                 .call(() -> c.preparedQuery("DELETE FROM fault.consumed_sequences WHERE kafka_key = $1").execute(Tuple.of(ctx))));
     }
 
