@@ -76,12 +76,17 @@ public class HwQueue {
      * sync goes out, and only once completions are being listened for, so none is missed.
      */
     public Sent send(String key, String contextId, List<? extends EventPayload> payloads) {
-        try {
-            completions.listening().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            CompletableFuture<Void> f = CompletableFuture.failedFuture(ErrnoException.of(Errno.EIO, "not listening for completions"));
-            return new Sent(f, f);
+        CompletableFuture<Void> ready = completions.listening();
+        if (ready.isDone()) {
+            return sendNow(key, contextId, payloads);
         }
+        // still starting: send once completions are listened for, without blocking the caller's thread
+        CompletableFuture<Sent> later = ready.copy().orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(x -> sendNow(key, contextId, payloads));
+        return new Sent(later.thenCompose(Sent::published), later.thenCompose(Sent::completed));
+    }
+
+    private Sent sendNow(String key, String contextId, List<? extends EventPayload> payloads) {
         String corr = UUID.randomUUID().toString();
         CompletableFuture<Void> done = new CompletableFuture<>();
         pending.put(corr, done);

@@ -38,9 +38,13 @@ public class HwEventConsumer {
             dropped("no_smmu_sid");
             return Uni.createFrom().voidItem();
         }
-        return Panache.withSession(() -> Vdevice.<Vdevice>find("iommu = ?1 and sid = ?2", e.iommu(), e.sid()).firstResult()
+        // the envelope names the context of the domain the device was attached to (a device is bound in one context)
+        var vdevice = env.contextId() == null
+                ? Vdevice.<Vdevice>find("iommu = ?1 and sid = ?2", e.iommu(), e.sid())
+                : Vdevice.<Vdevice>find("iommu = ?1 and sid = ?2 and contextId = ?3", e.iommu(), e.sid(), env.contextId());
+        return Panache.withSession(() -> vdevice.firstResult()
                 .flatMap(vd -> {
-                    if (vd == null || env.contextId() != null && !env.contextId().equals(vd.contextId)) {
+                    if (vd == null) {
                         dropped("no_vdevice");
                         return Uni.createFrom().voidItem();
                     }

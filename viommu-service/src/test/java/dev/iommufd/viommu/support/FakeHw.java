@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,12 +29,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * For this service's tests: hw-sim's stand-in on the real broker. It records every command
  * viommu-service sends (tests assert what reached the hardware) and completes every sync of a
- * known IOMMU, except while {@link #STALLED} — then syncs stay unanswered (timeout paths). It also
+ * known IOMMU (syncs of other IOMMUs stay unanswered: timeout paths). It also
  * lets tests publish hardware events.
  */
 public class FakeHw implements QuarkusTestResourceLifecycleManager {
     public static final List<EventEnvelope> RECEIVED = new CopyOnWriteArrayList<>();
-    public static final AtomicBoolean STALLED = new AtomicBoolean();
     static final Set<String> IOMMUS = Set.of("dmar0", "dmar1", "smmu0");
     private static KafkaProducer<String, String> producer;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -41,6 +42,18 @@ public class FakeHw implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         String bootstrap = new LocalInfra(LocalInfra.repoRoot()).ensureUp().kafkaBootstrap();
+        FakeHw.bootstrap = bootstrap;
+        // the topics exist before the service subscribes (auto-created on first use otherwise, after its "latest")
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(Topics.HW_EVENTS, 1, (short) 1), new NewTopic(Topics.HW_COMPLETIONS, 1, (short) 1)))
+                    .values().values().forEach(f -> {
+                        try {
+                            f.get();
+                        } catch (Exception alreadyThere) {
+                            // fine
+                        }
+                    });
+        }
         Properties cp = new Properties();
         cp.put("bootstrap.servers", bootstrap);
         cp.put("group.id", "viommu-test-fake-hw-" + UUID.randomUUID());
@@ -64,7 +77,7 @@ public class FakeHw implements QuarkusTestResourceLifecycleManager {
                             continue;
                         }
                         RECEIVED.add(e);
-                        if (e.payload() instanceof SyncRequest s && IOMMUS.contains(s.iommu()) && !STALLED.get()) {
+                        if (e.payload() instanceof SyncRequest s && IOMMUS.contains(s.iommu())) {
                             EventEnvelope done = new EventEnvelope(1, UUID.randomUUID().toString(), "fake-hw", null, r.key(), seq++,
                                     e.correlationId(), Instant.now(), e.traceparent(), new Completion(s.iommu(), e.source(), e.sequence()));
                             producer.send(new ProducerRecord<>(Topics.HW_COMPLETIONS, r.key(), EventJson.write(done)));
@@ -76,6 +89,26 @@ public class FakeHw implements QuarkusTestResourceLifecycleManager {
         thread.setDaemon(true);
         thread.start();
         return Map.of();
+    }
+
+    private static String bootstrap;
+
+    /** Waits until the service's consumer group whose id starts with {@code prefix} has its partitions. */
+    public static void awaitGroup(String prefix) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < end) {
+                List<String> ids = admin.listConsumerGroups().all().get().stream().map(g -> g.groupId())
+                        .filter(g -> g.startsWith(prefix)).toList();
+                for (var d : admin.describeConsumerGroups(ids).all().get().values()) {
+                    if (d.members().stream().anyMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                        return;
+                    }
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("no consumer group " + prefix + "* with partitions");
     }
 
     /** Publishes a hardware record as hw-sim would (key: IOMMU). */
