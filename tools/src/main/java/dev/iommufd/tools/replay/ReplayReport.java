@@ -69,7 +69,7 @@ public record ReplayReport(List<Line> timeline, Map<String, Long> kinds, Map<Str
         ObjectNode k = root.putObject("kinds");
         kinds.forEach(k::put);
         ObjectNode lat = root.putObject("latenciesUs");
-        latencies.forEach((name, h) -> lat.putObject(name).put("count", h.getTotalCount()).put("p50", h.getValueAtPercentile(50))
+        latencies.forEach((name, h) -> lat.putObject(jsonName(name)).put("count", h.getTotalCount()).put("p50", h.getValueAtPercentile(50))
                 .put("p90", h.getValueAtPercentile(90)).put("p99", h.getValueAtPercentile(99)).put("max", h.getMaxValue()));
         root.put("digest", digest).put("commandsApplied", commandsApplied).put("duplicates", duplicates);
         rejected.forEach(root.putArray("rejected")::add);
@@ -80,6 +80,20 @@ public record ReplayReport(List<Line> timeline, Map<String, Long> kinds, Map<Str
             v.events().forEach(n.putArray("events")::add);
         }
         return root;
+    }
+
+    /** {@code sync→completion} → {@code syncToCompletion}: JSON keys a jq user can type. */
+    static String jsonName(String name) {
+        StringBuilder b = new StringBuilder();
+        boolean upper = false;
+        for (String part : name.replace("→", " to ").split(" ")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            b.append(upper ? Character.toUpperCase(part.charAt(0)) + part.substring(1) : part);
+            upper = true;
+        }
+        return b.toString();
     }
 
     static String us(long micros) {

@@ -78,7 +78,9 @@ class ReplayCommandTest {
         assertEquals("6c6e6e9fe9a181dcf5c75d2e1525df1bbec6af8d774c4ca9a49941b651bde97f", j.path("digest").asText());
         assertEquals(11, j.path("kinds").path("SYNC").asInt());
         assertTrue(j.path("timeline").isMissingNode());
-        assertEquals(11, j.path("latenciesUs").path("sync→completion").path("count").asInt());
+        assertEquals(11, j.path("latenciesUs").path("syncToCompletion").path("count").asInt());
+        assertEquals(4, j.path("latenciesUs").path("unmapToCompletion").path("count").asInt());
+        assertEquals(0, j.path("latenciesUs").path("pageRequestToResponse").path("count").asInt());
     }
 
     @Test
