@@ -311,7 +311,8 @@ class NestingApiTest {
         as(s.ctx).get(events).then().statusCode(200).body("events", hasSize(0));
         as(s.ctx).get(events + "?max=0").then().statusCode(400).body("errno", equalTo("EINVAL"));
         // SID 0x10 has no vdevice: dropped; SID 8 → vSID 5, three events into depth 2 → one lost
-        FakeHw.awaitGroup("viommu-service-events-");
+        FakeHw.awaitGroup(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("mp.messaging.incoming.hw-events.group.id", String.class));
         double noVdevice = dropped("no_vdevice");
         FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:02.0", 0x10, null, null, "F_TRANSLATION", 0x10, 0x9000, List.of(0x10L | (0x10L << 32), 0L, 0L, 0L)));
         assertTrue(eventually(() -> dropped("no_vdevice"), d -> d > noVdevice) > noVdevice, "an event without vdevice is dropped and counted");

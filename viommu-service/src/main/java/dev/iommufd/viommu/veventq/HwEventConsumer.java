@@ -39,10 +39,10 @@ public class HwEventConsumer {
             return Uni.createFrom().voidItem();
         }
         // the envelope names the context of the domain the device was attached to (a device is bound in one context)
-        var vdevice = env.contextId() == null
-                ? Vdevice.<Vdevice>find("iommu = ?1 and sid = ?2", e.iommu(), e.sid())
-                : Vdevice.<Vdevice>find("iommu = ?1 and sid = ?2 and contextId = ?3", e.iommu(), e.sid(), env.contextId());
-        return Panache.withSession(() -> vdevice.firstResult()
+        return Panache.withSession(() -> (env.contextId() == null
+                        ? Vdevice.<Vdevice>find("iommu = ?1 and sid = ?2", e.iommu(), e.sid())
+                        : Vdevice.<Vdevice>find("iommu = ?1 and sid = ?2 and contextId = ?3", e.iommu(), e.sid(), env.contextId()))
+                .firstResult()
                 .flatMap(vd -> {
                     if (vd == null) {
                         dropped("no_vdevice");

@@ -93,13 +93,13 @@ public class FakeHw implements QuarkusTestResourceLifecycleManager {
 
     private static String bootstrap;
 
-    /** Waits until the service's consumer group whose id starts with {@code prefix} has its partitions. */
-    public static void awaitGroup(String prefix) throws Exception {
+    /** Waits until the service's consumer group {@code group} has its partitions (its "latest" is fixed). */
+    public static void awaitGroup(String group) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             long end = System.nanoTime() + 30_000_000_000L;
             while (System.nanoTime() < end) {
                 List<String> ids = admin.listConsumerGroups().all().get().stream().map(g -> g.groupId())
-                        .filter(g -> g.startsWith(prefix)).toList();
+                        .filter(g -> g.equals(group)).toList();
                 for (var d : admin.describeConsumerGroups(ids).all().get().values()) {
                     if (d.members().stream().anyMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
                         return;
@@ -108,7 +108,7 @@ public class FakeHw implements QuarkusTestResourceLifecycleManager {
                 Thread.sleep(100);
             }
         }
-        throw new IllegalStateException("no consumer group " + prefix + "* with partitions");
+        throw new IllegalStateException("no consumer group " + group + " with partitions");
     }
 
     /** Publishes a hardware record as hw-sim would (key: IOMMU). */
