@@ -7,6 +7,16 @@ import dev.iommufd.tools.load.KafkaBaseline;
 import dev.iommufd.tools.load.LoadReport;
 import dev.iommufd.tools.load.Pacing;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.stream.Stream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,15 +43,21 @@ import picocli.CommandLine.Option;
  * that puts the page in the IOTLB; after the unmap's answer the device reads the page until it
  * faults: that time is the lazy window (recorded separately). Stale translations are expected
  * there and reported, not an error.
+ * Scenario {@code page-fault}: a PRI device attached to a HWPT with a fault queue reads an unmapped
+ * page; the page request reaches fault-service, the client gets the group from the queue's SSE
+ * stream, maps the page and answers SUCCESS, and the DMA completes: that round trip (DMA start →
+ * DMA done) is recorded; the page is then unmapped (strict) for the next round. One client per
+ * PRI device's context.
  * <p>Closed loop by default; {@code --rate} paces the clients and measures latency from each
  * operation's intended start (coordinated omission). {@code --baseline} measures this machine's raw
  * Kafka ceiling in the same run. Reports: terminal, {@code --report} JSON, {@code --html} page.
  */
 @Command(name = "load", mixinStandardHelpOptions = true, description = "Drive a scenario against the running stack and report latency percentiles and throughput.")
 public class LoadCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] DEVICES = {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0", "0001:00:01.0", "0001:00:02.0", "0000:00:02.0"};
 
-    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap or lazy-unmap")
+    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap, lazy-unmap or page-fault")
     String scenario;
 
     @Option(names = "--clients", defaultValue = "1", description = "concurrent clients (each on its own context while free devices last)")
@@ -74,12 +90,57 @@ public class LoadCommand implements Callable<Integer> {
 
     private final Http http = new Http();
 
-    record Ctx(String url, String token, String ioasUrl, int memoryId, String rid) {}
+    /** One context with its device attached; for page-fault also its fault queue and that queue's group stream. */
+    record Ctx(String url, String token, String ioasUrl, int memoryId, String rid, String faultQueueUrl, GroupStream groups) {}
+
+    /** PRI-capable devices of the default topology. */
+    private static final String[] PRI_DEVICES = {"0000:04:00.0", "0000:03:00.0", "0001:00:01.0"};
+
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    /** A fault queue's SSE stream (fault-service): one page-request group per message, queued for the client. */
+    final class GroupStream implements AutoCloseable {
+        private final BlockingQueue<JsonNode> groups = new LinkedBlockingQueue<>();
+        private final HttpResponse<Stream<String>> resp;
+
+        GroupStream(String url, String token) throws IOException, InterruptedException {
+            resp = client.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
+                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+            if (resp.statusCode() != 200) {
+                throw new IllegalStateException("fault stream " + url + " answered " + resp.statusCode());
+            }
+            Thread reader = new Thread(() -> {
+                try {
+                    resp.body().filter(line -> line.startsWith("data:")).forEach(line -> {
+                        try {
+                            groups.add(JSON.readTree(line.substring(5).trim()));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+                } catch (RuntimeException closed) {
+                    // the stream ends when the load does
+                }
+            }, "fault-stream");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        JsonNode next(Duration timeout) throws InterruptedException {
+            return groups.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void close() {
+            resp.body().close();
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
         boolean lazy = scenario.equals("lazy-unmap");
-        if (!scenario.equals("strict-unmap") && !lazy) {
+        boolean faults = scenario.equals(LoadReport.PAGE_FAULT);
+        if (!scenario.equals("strict-unmap") && !lazy && !faults) {
             System.err.println("unknown scenario " + scenario);
             return 2;
         }
@@ -92,11 +153,12 @@ public class LoadCommand implements Callable<Integer> {
         String ioas = l.url(Service.IOAS);
         List<Ctx> contexts = new ArrayList<>();
         try {
-            for (String rid : DEVICES) {
-                if (contexts.size() == Math.min(clients, DEVICES.length)) {
+            String[] devices = faults ? PRI_DEVICES : DEVICES;
+            for (String rid : devices) {
+                if (contexts.size() == Math.min(clients, devices.length)) {
                     break;
                 }
-                Ctx c = setUp(ioas, rid, lazy);
+                Ctx c = setUp(l, rid, lazy, faults);
                 if (c != null) {
                     contexts.add(c);
                 }
@@ -110,7 +172,12 @@ public class LoadCommand implements Callable<Integer> {
                 System.err.println("measuring the Kafka baseline (" + baselineSeconds + " s) ...");
                 base = KafkaBaseline.measure(l.infra().endpoints().kafkaBootstrap(), Duration.ofSeconds(baselineSeconds), 200);
             }
-            LoadReport r = run(l, contexts, lazy, base);
+            if (faults && clients > contexts.size()) {
+                // a fault queue's groups cannot be told apart by client: one client per context
+                System.err.println("page-fault: " + contexts.size() + " clients (one per PRI device context)");
+                clients = contexts.size();
+            }
+            LoadReport r = run(l, contexts, lazy, faults, base);
             System.out.print(r.text());
             if (report != null) {
                 Files.writeString(report, r.toJson().toPrettyString());
@@ -124,12 +191,16 @@ public class LoadCommand implements Callable<Integer> {
         } finally {
             // a context holds its device: close them whatever happened, or the next run finds EBUSY
             for (Ctx c : contexts) {
+                if (c.groups() != null) {
+                    c.groups().close();
+                }
                 http.call("DELETE", c.url, c.token, null);
             }
         }
     }
 
-    private LoadReport run(ServiceLauncher l, List<Ctx> contexts, boolean lazy, KafkaBaseline.Result base) throws Exception {
+    private LoadReport run(ServiceLauncher l, List<Ctx> contexts, boolean lazy, boolean faults, KafkaBaseline.Result base)
+            throws Exception {
         String dmaBase = l.url(Service.HW_SIM) + "/v1/hw/devices/";
         JsonNode statsBefore = stats(l);
         Recorder measured = new Recorder(3);
@@ -167,6 +238,16 @@ public class LoadCommand implements Callable<Integer> {
                         LockSupport.parkNanos(due - System.nanoTime());
                     }
                     long late = Math.max(0, System.nanoTime() - due); // how far behind schedule this operation starts
+                    if (faults) {
+                        long t0 = System.nanoTime();
+                        failed += faultRoundTrip(l, ctx, 0x100000L + (i % 1024) * 0x1000, (i % 512) * 0x1000);
+                        long done = System.nanoTime();
+                        measured.recordValue((done - t0) / 1000);
+                        if (!pacing.closedLoop()) {
+                            corrected.recordValue((done - t0 + late) / 1000);
+                        }
+                        continue;
+                    }
                     String iova = "0x" + Long.toHexString(base64k + (i % 1024) * 0x1000);
                     Http.Reply m = http.call("POST", ctx.ioasUrl + "/map", ctx.token, "{\"flags\":[\"FIXED_IOVA\",\"READABLE\"],\"memoryId\":"
                             + ctx.memoryId + ",\"length\":4096,\"iova\":\"" + iova + "\"}");
@@ -233,12 +314,42 @@ public class LoadCommand implements Callable<Integer> {
                 hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses), stale, base);
     }
 
+    /**
+     * One I/O page fault served end to end: the device reads an unmapped page (hw-sim sends a page
+     * request and holds the DMA), the group arrives on the fault queue's stream, the VMM maps the
+     * page and answers SUCCESS, the DMA completes; then the page is unmapped again. Returns failures.
+     */
+    private int faultRoundTrip(ServiceLauncher l, Ctx ctx, long iova, long offset) throws Exception {
+        String hex = "0x" + Long.toHexString(iova);
+        var dma = client.sendAsync(HttpRequest.newBuilder(URI.create(l.url(Service.HW_SIM) + "/v1/hw/devices/" + ctx.rid + "/dma"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"iova\":\"" + hex + "\",\"length\":4,\"write\":false,\"priTimeoutMs\":15000}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode group = ctx.groups.next(Duration.ofSeconds(15));
+        if (group == null) {
+            dma.cancel(true);
+            return 1;
+        }
+        Http.Reply m = http.call("POST", ctx.ioasUrl + "/map", ctx.token, "{\"flags\":[\"FIXED_IOVA\",\"READABLE\",\"WRITEABLE\"],\"memoryId\":"
+                + ctx.memoryId + ",\"start\":" + offset + ",\"length\":\"0x1000\",\"iova\":\"" + hex + "\"}");
+        Http.Reply r = http.call("POST", ctx.faultQueueUrl + "/responses", ctx.token, "{\"responses\":[{\"cookie\":"
+                + group.path("cookie").asLong() + ",\"code\":\"SUCCESS\"}]}");
+        JsonNode done = JSON.readTree(dma.get(20, TimeUnit.SECONDS).body());
+        int failed = m.status() == 201 && r.status() == 200 && "OK".equals(done.path("status").asText())
+                && hex.equals(group.path("faults").path(0).path("addr").asText()) ? 0 : 1;
+        if (http.call("POST", ctx.ioasUrl + "/unmap", ctx.token, "{\"iova\":\"" + hex + "\",\"length\":4096}").status() != 200) {
+            failed++;
+        }
+        return failed;
+    }
+
     private JsonNode stats(ServiceLauncher l) {
         return http.call("GET", l.url(Service.HW_SIM) + "/v1/hw/stats", null, null).body();
     }
 
     /** A context with {@code rid} bound and attached to a fresh IOAS, or null when the device is taken (EBUSY). */
-    private Ctx setUp(String ioas, String rid, boolean lazy) {
+    private Ctx setUp(ServiceLauncher l, String rid, boolean lazy, boolean faults) throws IOException, InterruptedException {
+        String ioas = l.url(Service.IOAS);
         Http.Reply c = http.call("POST", ioas + "/v1/contexts", null, "{}");
         String url = ioas + "/v1/contexts/" + c.body().path("id").asText();
         String token = c.body().path("token").asText();
@@ -250,7 +361,21 @@ public class LoadCommand implements Callable<Integer> {
             return null;
         }
         int as = http.call("POST", url + "/ioas", token, "{}").body().path("id").asInt();
-        Http.Reply a = http.call("PUT", url + "/devices/" + d.body().path("id").asInt() + "/attachment", token, "{\"ptId\":" + as + "}");
+        int pt = as;
+        String faultQueueUrl = null;
+        if (faults) { // a HWPT with a fault queue: a translation miss of this PRI device becomes a page request
+            String queues = l.url(Service.FAULT) + "/v1/contexts/" + c.body().path("id").asText() + "/fault-queues";
+            int queue = http.call("POST", queues, token, "{}").body().path("id").asInt();
+            faultQueueUrl = queues + "/" + queue;
+            Http.Reply h = http.call("POST", url + "/hwpts", token, "{\"deviceId\":" + d.body().path("id").asInt() + ",\"ptId\":" + as
+                    + ",\"flags\":[\"FAULT_ID_VALID\"],\"faultId\":" + queue + "}");
+            if (h.status() != 201) {
+                http.call("DELETE", url, token, null);
+                throw new IllegalStateException("cannot allocate a fault-capable HWPT for " + rid + ": " + h);
+            }
+            pt = h.body().path("id").asInt();
+        }
+        Http.Reply a = http.call("PUT", url + "/devices/" + d.body().path("id").asInt() + "/attachment", token, "{\"ptId\":" + pt + "}");
         if (a.status() != 200) {
             http.call("DELETE", url, token, null);
             throw new IllegalStateException("cannot attach " + rid + ": " + a);
@@ -258,6 +383,7 @@ public class LoadCommand implements Callable<Integer> {
         if (lazy) {
             http.call("PUT", url + "/ioas/" + as + "/options/invalidation", token, "{\"mode\":\"LAZY\"}");
         }
-        return new Ctx(url, token, url + "/ioas/" + as, mem, rid);
+        return new Ctx(url, token, url + "/ioas/" + as, mem, rid, faultQueueUrl,
+                faults ? new GroupStream(faultQueueUrl + "/stream", token) : null);
     }
 }

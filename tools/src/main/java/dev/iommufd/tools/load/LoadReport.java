@@ -9,7 +9,7 @@ import org.HdrHistogram.Histogram;
  * The result of one {@code iommuctl load} run: what a person reads in the terminal, the JSON file
  * and the HTML page are all rendered from this one value.
  *
- * @param latency          unmap latency as measured (call → answer), µs
+ * @param latency          latency as measured, µs: unmap call → answer; for {@code page-fault} DMA start → DMA done
  * @param corrected        the same corrected for coordinated omission (µs): with a target rate, measured
  *                         from each operation's intended start; closed loop, HdrHistogram's correction with
  *                         the median as the expected interval
@@ -27,6 +27,17 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
     public record Interval(double atSeconds, long operations, long p50Us, long p99Us, long maxUs) {}
 
     public static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
+    public static final String PAGE_FAULT = "page-fault";
+
+    /** What one operation is, in the scenario's words (plural). */
+    public String ops() {
+        return scenario.equals(PAGE_FAULT) ? "fault round trips" : "unmaps";
+    }
+
+    /** The latency measured, in the scenario's words. */
+    public String what() {
+        return scenario.equals(PAGE_FAULT) ? "fault round trip" : "unmap";
+    }
 
     public double operationsPerSecond() {
         return seconds <= 0 ? 0 : operations / seconds;
@@ -88,9 +99,10 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
     /** The terminal summary. */
     public String text() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("scenario %s: %d clients over %d contexts%s, %d unmaps in %.1f s = %.0f unmaps/s%n", scenario, clients, contexts,
-                targetRate > 0 ? String.format(", target %.0f/s", targetRate) : " (closed loop)", operations, seconds, operationsPerSecond()));
-        b.append("unmap latency µs           ").append(line(latency)).append('\n');
+        b.append(String.format("scenario %s: %d clients over %d contexts%s, %d %s in %.1f s = %.0f %s/s%n", scenario, clients, contexts,
+                targetRate > 0 ? String.format(", target %.0f/s", targetRate) : " (closed loop)", operations, ops(), seconds,
+                operationsPerSecond(), ops()));
+        b.append(String.format("%-26s ", what() + " latency µs")).append(line(latency)).append('\n');
         b.append("  corrected for CO µs      ").append(line(corrected)).append('\n');
         if (lazyWindow != null) {
             b.append("lazy window µs (answer → DMA faults) ").append(line(lazyWindow)).append('\n');
@@ -101,8 +113,8 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
         if (baseline != null) {
             b.append(String.format("baseline (same run): raw Kafka %,.0f records/s (%d B, acks=all), one hop p50 %d µs p99 %d µs%n",
                     baseline.recordsPerSecond(), KafkaBaseline.RECORD_BYTES, baseline.hopP50Us(), baseline.hopP99Us()));
-            b.append(String.format("  → unmaps/s = %.4f × the Kafka record rate; unmap p50 = %.1f × hop p50, p99 = %.1f × hop p99%n",
-                    operationsPerSecond() / baseline.recordsPerSecond(), ratio(latency.getValueAtPercentile(50), baseline.hopP50Us()),
+            b.append(String.format("  → %s/s = %.4f × the Kafka record rate; %s p50 = %.1f × hop p50, p99 = %.1f × hop p99%n",
+                    ops(), operationsPerSecond() / baseline.recordsPerSecond(), what(), ratio(latency.getValueAtPercentile(50), baseline.hopP50Us()),
                     ratio(latency.getValueAtPercentile(99), baseline.hopP99Us())));
         }
         b.append("failed calls ").append(failed).append(passed() ? "" : "  → FAILED").append('\n');
