@@ -100,6 +100,18 @@ class LoadReportTest {
     }
 
     @Test
+    void aPageFaultReportSpeaksOfFaultRoundTrips() {
+        LoadReport u = report(0, null, null);
+        LoadReport f = new LoadReport(LoadReport.PAGE_FAULT, 1, 1, 0, 100, 2.0, 0, u.latency(), u.corrected(), null, u.intervals(),
+                0, 200, 0, 0.0, 0, null);
+        assertTrue(f.text().startsWith("scenario page-fault: 1 clients over 1 contexts (closed loop), 100 fault round trips in 2.0 s = "
+                + "50 fault round trips/s\nfault round trip latency µs p50 1000"), f.text());
+        String html = HtmlReport.render(f);
+        assertTrue(html.contains("<b>50 fault round trips/s</b>") && html.contains("fault round trip, as measured"), html);
+        assertFalse(html.contains("unmap"));
+    }
+
+    @Test
     void thePercentileCurveIsPlacedInNines() {
         List<double[]> c = HtmlReport.curve(histogram(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
         assertEquals(HtmlReport.CURVE.length, c.size());
