@@ -78,6 +78,21 @@ class HwSimApiTest {
     }
 
     @Test
+    void statsShowPriAndConfigCacheCountersPerIommuAndInTotal() {
+        given().get("/v1/hw/stats").then().statusCode(200)
+                .body("pageRequests", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
+                .body("unknownResponses", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
+                .body("configHits", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
+                .body("configMisses", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
+                .body("iommus.smmu0.unknownResponses", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
+                .body("iommus.dmar0.configHits", org.hamcrest.Matchers.greaterThanOrEqualTo(0));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("iommufd_hw_page_responses_unknown_total"))
+                .body(containsString("iommufd_hw_config_misses_total"))
+                .body(containsString("type=\"TLBI_NH_ASID\""));
+    }
+
+    @Test
     void pageRequestAndEventInjectionRejectBadInput() {
         String nic = "/v1/hw/devices/0000:03:00.0/page-requests";
         String ok = "\"perm\":[\"READ\"],\"addr\":\"0x1000\",\"last\":true";
