@@ -47,7 +47,9 @@ import picocli.CommandLine.Option;
  * page; the page request reaches fault-service, the client gets the group from the queue's SSE
  * stream, maps the page and answers SUCCESS, and the DMA completes: that round trip (DMA start →
  * DMA done) is recorded; the page is then unmapped (strict) for the next round. One client per
- * PRI device's context.
+ * PRI device's context. Scenario {@code vtd-invalidate}: a device of dmar0 attached to a VT-d stage-1
+ * nested HWPT (over a NEST_PARENT paging HWPT); each operation is one 256-entry page-selective
+ * invalidation array through viommu-service, answered after hw-sim completed it.
  * <p>Closed loop by default; {@code --rate} paces the clients and measures latency from each
  * operation's intended start (coordinated omission). {@code --baseline} measures this machine's raw
  * Kafka ceiling in the same run. Reports: terminal, {@code --report} JSON, {@code --html} page.
@@ -57,7 +59,7 @@ public class LoadCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] DEVICES = {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0", "0001:00:01.0", "0001:00:02.0", "0000:00:02.0"};
 
-    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap, lazy-unmap or page-fault")
+    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap, lazy-unmap, page-fault or vtd-invalidate")
     String scenario;
 
     @Option(names = "--clients", defaultValue = "1", description = "concurrent clients (each on its own context while free devices last)")
@@ -90,8 +92,14 @@ public class LoadCommand implements Callable<Integer> {
 
     private final Http http = new Http();
 
-    /** One context with its device attached; for page-fault also its fault queue and that queue's group stream. */
-    record Ctx(String url, String token, String ioasUrl, int memoryId, String rid, String faultQueueUrl, GroupStream groups) {}
+    /**
+     * One context with its device attached; {@code targetUrl}: for page-fault its fault queue (whose group
+     * stream is {@code groups}); for vtd-invalidate its nested HWPT on viommu-service.
+     */
+    record Ctx(String url, String token, String ioasUrl, int memoryId, String rid, String targetUrl, GroupStream groups) {}
+
+    /** Devices of the default topology's VT-d IOMMU with nesting (dmar0). */
+    private static final String[] VTD_NESTING_DEVICES = {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0"};
 
     /** PRI-capable devices of the default topology. */
     private static final String[] PRI_DEVICES = {"0000:04:00.0", "0000:03:00.0", "0001:00:01.0"};
@@ -140,7 +148,8 @@ public class LoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean lazy = scenario.equals("lazy-unmap");
         boolean faults = scenario.equals(LoadReport.PAGE_FAULT);
-        if (!scenario.equals("strict-unmap") && !lazy && !faults) {
+        boolean vtd = scenario.equals(LoadReport.VTD_INVALIDATE);
+        if (!scenario.equals("strict-unmap") && !lazy && !faults && !vtd) {
             System.err.println("unknown scenario " + scenario);
             return 2;
         }
@@ -153,12 +162,12 @@ public class LoadCommand implements Callable<Integer> {
         String ioas = l.url(Service.IOAS);
         List<Ctx> contexts = new ArrayList<>();
         try {
-            String[] devices = faults ? PRI_DEVICES : DEVICES;
+            String[] devices = faults ? PRI_DEVICES : vtd ? VTD_NESTING_DEVICES : DEVICES;
             for (String rid : devices) {
                 if (contexts.size() == Math.min(clients, devices.length)) {
                     break;
                 }
-                Ctx c = setUp(l, rid, lazy, faults);
+                Ctx c = setUp(l, rid, lazy, faults, vtd);
                 if (c != null) {
                     contexts.add(c);
                 }
@@ -177,7 +186,7 @@ public class LoadCommand implements Callable<Integer> {
                 System.err.println("page-fault: " + contexts.size() + " clients (one per PRI device context)");
                 clients = contexts.size();
             }
-            LoadReport r = run(l, contexts, lazy, faults, base);
+            LoadReport r = run(l, contexts, lazy, faults, vtd, base);
             System.out.print(r.text());
             if (report != null) {
                 Files.writeString(report, r.toJson().toPrettyString());
@@ -199,7 +208,7 @@ public class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private LoadReport run(ServiceLauncher l, List<Ctx> contexts, boolean lazy, boolean faults, KafkaBaseline.Result base)
+    private LoadReport run(ServiceLauncher l, List<Ctx> contexts, boolean lazy, boolean faults, boolean vtd, KafkaBaseline.Result base)
             throws Exception {
         String dmaBase = l.url(Service.HW_SIM) + "/v1/hw/devices/";
         JsonNode statsBefore = stats(l);
@@ -238,9 +247,10 @@ public class LoadCommand implements Callable<Integer> {
                         LockSupport.parkNanos(due - System.nanoTime());
                     }
                     long late = Math.max(0, System.nanoTime() - due); // how far behind schedule this operation starts
-                    if (faults) {
+                    if (faults || vtd) {
                         long t0 = System.nanoTime();
-                        failed += faultRoundTrip(l, ctx, 0x100000L + (i % 1024) * 0x1000, (i % 512) * 0x1000);
+                        failed += faults ? faultRoundTrip(l, ctx, 0x100000L + (i % 1024) * 0x1000, (i % 512) * 0x1000)
+                                : invalidateArray(ctx, i);
                         long done = System.nanoTime();
                         measured.recordValue((done - t0) / 1000);
                         if (!pacing.closedLoop()) {
@@ -332,7 +342,7 @@ public class LoadCommand implements Callable<Integer> {
         }
         Http.Reply m = http.call("POST", ctx.ioasUrl + "/map", ctx.token, "{\"flags\":[\"FIXED_IOVA\",\"READABLE\",\"WRITEABLE\"],\"memoryId\":"
                 + ctx.memoryId + ",\"start\":" + offset + ",\"length\":\"0x1000\",\"iova\":\"" + hex + "\"}");
-        Http.Reply r = http.call("POST", ctx.faultQueueUrl + "/responses", ctx.token, "{\"responses\":[{\"cookie\":"
+        Http.Reply r = http.call("POST", ctx.targetUrl + "/responses", ctx.token, "{\"responses\":[{\"cookie\":"
                 + group.path("cookie").asLong() + ",\"code\":\"SUCCESS\"}]}");
         JsonNode done = JSON.readTree(dma.get(20, TimeUnit.SECONDS).body());
         int failed = m.status() == 201 && r.status() == 200 && "OK".equals(done.path("status").asText())
@@ -343,12 +353,27 @@ public class LoadCommand implements Callable<Integer> {
         return failed;
     }
 
+    /**
+     * One VT-d stage-1 invalidation array of {@link LoadReport#ARRAY_ENTRIES} page-selective entries on the
+     * nested HWPT (viommu-service turns them into IOTLB/ATC invalidations and answers after hw-sim's
+     * completion). Returns failures: anything but 200 with every entry applied.
+     */
+    private int invalidateArray(Ctx ctx, long op) {
+        StringBuilder b = new StringBuilder("{\"dataType\":\"VTD_S1\",\"entries\":[");
+        for (int e = 0; e < LoadReport.ARRAY_ENTRIES; e++) {
+            long addr = 0x40000000L + ((op * LoadReport.ARRAY_ENTRIES + e) % 4096) * 0x1000;
+            b.append(e == 0 ? "" : ",").append("{\"addr\":\"0x").append(Long.toHexString(addr)).append("\",\"npages\":1}");
+        }
+        Http.Reply r = http.call("POST", ctx.targetUrl + "/invalidate", ctx.token, b.append("]}").toString());
+        return r.status() == 200 && r.body().path("entryNum").asInt() == LoadReport.ARRAY_ENTRIES ? 0 : 1;
+    }
+
     private JsonNode stats(ServiceLauncher l) {
         return http.call("GET", l.url(Service.HW_SIM) + "/v1/hw/stats", null, null).body();
     }
 
     /** A context with {@code rid} bound and attached to a fresh IOAS, or null when the device is taken (EBUSY). */
-    private Ctx setUp(ServiceLauncher l, String rid, boolean lazy, boolean faults) throws IOException, InterruptedException {
+    private Ctx setUp(ServiceLauncher l, String rid, boolean lazy, boolean faults, boolean vtd) throws IOException, InterruptedException {
         String ioas = l.url(Service.IOAS);
         Http.Reply c = http.call("POST", ioas + "/v1/contexts", null, "{}");
         String url = ioas + "/v1/contexts/" + c.body().path("id").asText();
@@ -374,6 +399,19 @@ public class LoadCommand implements Callable<Integer> {
                 throw new IllegalStateException("cannot allocate a fault-capable HWPT for " + rid + ": " + h);
             }
             pt = h.body().path("id").asInt();
+        }
+        if (vtd) { // a NEST_PARENT paging HWPT and a VT-d stage-1 nested HWPT over it (viommu-service), which the device uses
+            Http.Reply parent = http.call("POST", url + "/hwpts", token, "{\"deviceId\":" + d.body().path("id").asInt() + ",\"ptId\":" + as
+                    + ",\"flags\":[\"NEST_PARENT\"]}");
+            Http.Reply nested = parent.status() != 201 ? parent : http.call("POST", l.url(Service.VIOMMU) + "/v1/contexts/"
+                    + c.body().path("id").asText() + "/nested-hwpts", token, "{\"deviceId\":" + d.body().path("id").asInt() + ",\"ptId\":"
+                    + parent.body().path("id").asInt() + ",\"data\":{\"type\":\"VTD_S1\",\"pgtblAddr\":\"0x100000\",\"addrWidth\":48}}");
+            if (nested.status() != 201) {
+                http.call("DELETE", url, token, null);
+                throw new IllegalStateException("cannot set up a nested HWPT for " + rid + ": " + nested);
+            }
+            pt = nested.body().path("id").asInt();
+            faultQueueUrl = l.url(Service.VIOMMU) + "/v1/contexts/" + c.body().path("id").asText() + "/nested-hwpts/" + pt;
         }
         Http.Reply a = http.call("PUT", url + "/devices/" + d.body().path("id").asInt() + "/attachment", token, "{\"ptId\":" + pt + "}");
         if (a.status() != 200) {

@@ -28,15 +28,23 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
 
     public static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
     public static final String PAGE_FAULT = "page-fault";
+    public static final String VTD_INVALIDATE = "vtd-invalidate";
+    /** Entries in each VT-d stage-1 invalidation array of {@link #VTD_INVALIDATE} (DESIGN.md's 256-entry arrays). */
+    public static final int ARRAY_ENTRIES = 256;
+
+    /** Invalidation entries per operation: 256 for the array scenario, else 1. */
+    public int entriesPerOperation() {
+        return scenario.equals(VTD_INVALIDATE) ? ARRAY_ENTRIES : 1;
+    }
 
     /** What one operation is, in the scenario's words (plural). */
     public String ops() {
-        return scenario.equals(PAGE_FAULT) ? "fault round trips" : "unmaps";
+        return scenario.equals(PAGE_FAULT) ? "fault round trips" : scenario.equals(VTD_INVALIDATE) ? "invalidation arrays" : "unmaps";
     }
 
     /** The latency measured, in the scenario's words. */
     public String what() {
-        return scenario.equals(PAGE_FAULT) ? "fault round trip" : "unmap";
+        return scenario.equals(PAGE_FAULT) ? "fault round trip" : scenario.equals(VTD_INVALIDATE) ? "invalidate call" : "unmap";
     }
 
     public double operationsPerSecond() {
@@ -61,6 +69,9 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
         r.put("scenario", scenario).put("clients", clients).put("contexts", contexts).put("targetRate", targetRate)
                 .put("operations", operations).put("seconds", seconds).put("operationsPerSecond", operationsPerSecond())
                 .put("failed", failed).put("passed", passed());
+        if (entriesPerOperation() > 1) {
+            r.put("entriesPerOperation", entriesPerOperation()).put("entriesPerSecond", operationsPerSecond() * entriesPerOperation());
+        }
         percentiles(r.putObject("latencyUs"), latency);
         percentiles(r.putObject("correctedLatencyUs"), corrected);
         if (lazyWindow != null) {
@@ -74,7 +85,8 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
                     .put("recordBytes", KafkaBaseline.RECORD_BYTES).put("hopP50Us", baseline.hopP50Us()).put("hopP99Us", baseline.hopP99Us())
                     .put("hopMaxUs", baseline.hopMaxUs()).put("throughputRatio", operationsPerSecond() / baseline.recordsPerSecond())
                     .put("p50RatioToHop", ratio(latency.getValueAtPercentile(50), baseline.hopP50Us()))
-                    .put("p99RatioToHop", ratio(latency.getValueAtPercentile(99), baseline.hopP99Us()));
+                    .put("p99RatioToHop", ratio(latency.getValueAtPercentile(99), baseline.hopP99Us()))
+                    .put("entriesRatio", operationsPerSecond() * entriesPerOperation() / baseline.recordsPerSecond());
         }
         var t = r.putArray("intervals");
         for (Interval i : intervals) {
@@ -102,6 +114,11 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
         b.append(String.format("scenario %s: %d clients over %d contexts%s, %d %s in %.1f s = %.0f %s/s%n", scenario, clients, contexts,
                 targetRate > 0 ? String.format(", target %.0f/s", targetRate) : " (closed loop)", operations, ops(), seconds,
                 operationsPerSecond(), ops()));
+        if (entriesPerOperation() > 1) {
+            b.append(String.format("  %d entries each: %.0f invalidation entries/s%s%n", entriesPerOperation(), operationsPerSecond() * entriesPerOperation(),
+                    baseline == null ? "" : String.format(" = %.2f × the Kafka record rate", operationsPerSecond() * entriesPerOperation()
+                            / baseline.recordsPerSecond())));
+        }
         b.append(String.format("%-26s ", what() + " latency µs")).append(line(latency)).append('\n');
         b.append("  corrected for CO µs      ").append(line(corrected)).append('\n');
         if (lazyWindow != null) {

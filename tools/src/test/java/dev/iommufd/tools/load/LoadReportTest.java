@@ -112,6 +112,19 @@ class LoadReportTest {
     }
 
     @Test
+    void anInvalidationArrayReportCountsEntries() {
+        LoadReport u = report(0, null, null);
+        LoadReport v = new LoadReport(LoadReport.VTD_INVALIDATE, 1, 1, 0, 100, 2.0, 0, u.latency(), u.corrected(), null, u.intervals(),
+                0, 0, 0, Double.NaN, 0, new KafkaBaseline.Result(100_000, 2.0, 6400, 200, 800, 4000, 9000));
+        assertTrue(v.text().contains("100 invalidation arrays in 2.0 s = 50 invalidation arrays/s\n  256 entries each: 12800 "
+                + "invalidation entries/s = 2.00 × the Kafka record rate\n"), v.text());
+        JsonNode j = v.toJson();
+        assertEquals(12_800.0, j.path("entriesPerSecond").asDouble());
+        assertEquals(2.0, j.path("baseline").path("entriesRatio").asDouble(), 1e-9);
+        assertTrue(report(0, null, null).toJson().path("entriesPerSecond").isMissingNode());
+    }
+
+    @Test
     void thePercentileCurveIsPlacedInNines() {
         List<double[]> c = HtmlReport.curve(histogram(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
         assertEquals(HtmlReport.CURVE.length, c.size());
