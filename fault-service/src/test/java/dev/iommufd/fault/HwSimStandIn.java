@@ -28,6 +28,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * PAGE_RESPONSEs from {@code iommufd.hw.commands}.
  */
 final class HwSimStandIn implements AutoCloseable {
+    /**
+     * Not "hw-sim": a real hw-sim of a stack running at the same time on the shared broker has its
+     * own sequences per (source, key), and the two must not shadow each other in either consumer.
+     */
+    static final String SOURCE = "hw-sim-test";
     /** Sequences above anything an earlier run sent (per source and key, as SequenceClock). */
     private static final AtomicLong SEQUENCE = new AtomicLong(System.currentTimeMillis() * 1000L);
     private final KafkaProducer<String, String> producer;
@@ -62,7 +67,7 @@ final class HwSimStandIn implements AutoCloseable {
 
     /** Publishes one page request as hw-sim would; returns the envelope (to publish it again). */
     EventEnvelope request(String ctx, PageRequest r) {
-        EventEnvelope e = envelope("hw-sim", ctx, r.iommu(), nextSequence(), r);
+        EventEnvelope e = envelope(SOURCE, ctx, r.iommu(), nextSequence(), r);
         send(Topics.HW_PAGE_REQUESTS, e);
         return e;
     }

@@ -363,7 +363,7 @@ class PriDeliveryTest {
         sim.request(ctx, req(q, "ffff:00:00.0", 2, 2, 0x1000, false, true));   // no such device in the context
         sim.request(ctx, new PageRequest("dmar0", ACCEL, 2, 3, false, false, false, false, 0, true, ctx + "/9", q)); // stop marker
         sim.sendRaw(Topics.HW_PAGE_REQUESTS, "dmar0", "{not json");
-        sim.send(Topics.HW_PAGE_REQUESTS, HwSimStandIn.envelope("hw-sim", ctx, "dmar0", HwSimStandIn.nextSequence(), new ContextClosed(ctx)));
+        sim.send(Topics.HW_PAGE_REQUESTS, HwSimStandIn.envelope(HwSimStandIn.SOURCE, ctx, "dmar0", HwSimStandIn.nextSequence(), new ContextClosed(ctx)));
         deliver(q, ACCEL, null, 4); // the stream kept flowing
         List<PageResponse> got = sim.responses(ctx, 1, WAIT);
         assertEquals(List.of(new PageResponse("dmar0", "ffff:00:00.0", 2, 2, "INVALID")), got);
