@@ -155,11 +155,19 @@ public final class IoasOps {
             String domain = state.domainName(h.id);
             java.util.TreeSet<String> iommus = new java.util.TreeSet<>(List.of(h.iommu));
             List<DeviceObject> atsDevices = new ArrayList<>();
+            // devices behind a nested HWPT over h cache stage-1 IOVAs we cannot name: their whole ATC goes
+            List<DeviceObject> nestedAts = new ArrayList<>();
             for (DeviceObject d : state.all(DeviceObject.class)) {
                 if (Integer.valueOf(h.id).equals(d.attachedHwpt) || d.pasids.containsValue(h.id)) {
                     iommus.add(d.iommu);
                     if (d.ats) {
                         atsDevices.add(d);
+                    }
+                } else if (d.attachedHwpt != null && state.find(d.attachedHwpt) instanceof dev.iommufd.ioas.nesting.NestedHwptObject n
+                        && n.parentHwptId == h.id) {
+                    iommus.add(d.iommu);
+                    if (d.ats) {
+                        nestedAts.add(d);
                     }
                 }
             }
@@ -171,6 +179,7 @@ public final class IoasOps {
                 iommus.forEach(i -> state.emit(h.iommu, new InvalidateIotlb(i, domain, a.iova(), a.length()), lazy));
                 atsDevices.forEach(d -> state.emit(h.iommu, new InvalidateAtc(d.rid, a.iova(), a.length()), lazy));
             }
+            nestedAts.forEach(d -> state.emit(h.iommu, new InvalidateAtc(d.rid, 0, 0), lazy));
             if (lazy) {
                 state.deferFlush = true;
             }

@@ -191,6 +191,19 @@ class NestingOpsTest {
     }
 
     @Test
+    void parentUnmapFlushesTheWholeAtcOfDevicesBehindNestedHwpts() {
+        int mem = dev.iommufd.ioas.memory.MemoryOps.create(st, 0x200000, 0x1000_0000L).id;
+        NestedHwptObject n = NestingOps.allocNested(st, TOPO, nic, vtdParent, EnumSet.noneOf(NestedFlag.class), null);
+        DeviceOps.attachAny(st, TOPO, nic, n.id);
+        long iova = IoasOps.map(st, ioas, EnumSet.of(IoasOps.MapFlag.READABLE), new IoasOps.Source(null, mem, 0L), 0x2000, null).iova();
+        st.commands.clear();
+        IoasOps.unmap(st, ioas, iova, 0x2000);
+        List<Object> cmds = st.commands.stream().map(c -> (Object) c.payload()).toList();
+        assertTrue(cmds.contains(new dev.iommufd.contract.events.InvalidateAtc(NIC, 0, 0)), cmds.toString());
+        assertTrue(cmds.contains(new dev.iommufd.contract.events.InvalidateIotlb("dmar0", "c/" + vtdParent, iova, 0x2000)), cmds.toString());
+    }
+
+    @Test
     void objectTableSurvivesTheJsonRoundTrip() {
         ViommuObject v = NestingOps.allocViommu(st, TOPO, "ARM_SMMUV3", smmuDev, smmuParent);
         NestingOps.allocVdevice(st, v.id, smmuDev, 8);
