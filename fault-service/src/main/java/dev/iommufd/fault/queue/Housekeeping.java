@@ -49,7 +49,8 @@ public class Housekeeping {
     });
 
     void start(@Observes StartupEvent ev) {
-        timer.scheduleWithFixedDelay(streams::pollAll, Streams.POLL_MS, Streams.POLL_MS, TimeUnit.MILLISECONDS);
+        // every task is wrapped: an exception would cancel its schedule for good
+        timer.scheduleWithFixedDelay(() -> run("stream poll", streams::pollAll), Streams.POLL_MS, Streams.POLL_MS, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(() -> run("pending gauge", () -> metrics.pending(store.pendingGroups().await().atMost(Duration.ofSeconds(5)))),
                 0, 1, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(() -> run("stream heartbeat", () -> store.heartbeat(streams.ids()).await().atMost(Duration.ofSeconds(5))),

@@ -47,9 +47,23 @@ public class Streams {
         }
     }
 
-    /** Wakes every stream (the poll for other replicas' deliveries). */
+    /**
+     * The poll for what other replicas did: wakes the streams whose queue has a delivered group or
+     * is gone (context closed elsewhere). One query however many streams are open.
+     */
     public void pollAll() {
-        open.values().forEach(Stream::pump);
+        if (open.isEmpty()) {
+            return;
+        }
+        Set<String> contexts = new java.util.HashSet<>();
+        open.values().forEach(s -> contexts.add(s.ctx));
+        FaultStore.QueueStates states = store.queueStates(contexts).await().atMost(java.time.Duration.ofSeconds(5));
+        for (Stream s : open.values()) {
+            String key = s.ctx + '/' + s.faultId;
+            if (states.withDelivered().contains(key) || !states.existing().contains(key)) {
+                s.pump(); // consumes, or ends the stream of a queue that is gone
+            }
+        }
     }
 
     /** A stream on an existing queue (ENOENT otherwise, before any event is sent). */

@@ -327,6 +327,28 @@ public class FaultStore {
                 .execute(Tuple.of(streamIds.toArray(String[]::new))).replaceWithVoid();
     }
 
+    /** {@code <context>/<queue>} keys: the queues that exist and those with a delivered group. */
+    public record QueueStates(Set<String> existing, Set<String> withDelivered) {}
+
+    /** What streams of these contexts must look at, in one round trip however many streams are open. */
+    public Uni<QueueStates> queueStates(Set<String> contexts) {
+        return pool.preparedQuery("SELECT q.context_id, q.id, EXISTS (SELECT 1 FROM fault.fault_groups g WHERE g.context_id = q.context_id"
+                        + " AND g.fault_id = q.id AND g.state = 'DELIVERED') FROM fault.fault_queues q WHERE q.context_id = ANY($1)")
+                .execute(Tuple.of(contexts.toArray(String[]::new)))
+                .map(rs -> {
+                    Set<String> existing = new java.util.HashSet<>();
+                    Set<String> delivered = new java.util.HashSet<>();
+                    for (Row r : rs) {
+                        String key = r.getString(0) + '/' + r.getInteger(1);
+                        existing.add(key);
+                        if (r.getBoolean(2)) {
+                            delivered.add(key);
+                        }
+                    }
+                    return new QueueStates(existing, delivered);
+                });
+    }
+
     /** Groups awaiting a response (delivered or read), every queue. */
     public Uni<Long> pendingGroups() {
         return pool.query("SELECT count(*) FROM fault.fault_groups WHERE state <> 'PARTIAL'").execute()
