@@ -179,9 +179,13 @@ class NestedIT {
         bench("SMMUv3 vIOMMU", viommu("/viommus/" + v + "/invalidate"), "ARM_SMMUV3",
                 i -> "{\"cmd\":[\"" + hex(0x12L | ((long) (i & 0xff) << 48)) + "\",\"" + hex(0x1000_0000L + i * 0x1000L) + "\"]}");
 
-        as().delete(ioas("/objects/" + q)).then().statusCode(204);
-        as().delete(viommu("/vdevices/" + vd)).then().statusCode(204);
-        // unbind with a vdevice: covered by the module tests; here the vIOMMU goes, then the parent is free
+        as().delete(ioas("/objects/" + q)).then().statusCode(204);                        // passed on to viommu-service
+        as().get(viommu("/veventqs/" + q + "/events")).then().statusCode(404).body("errno", equalTo("ENOENT"));
+        // unbind force-destroys the vdevice: its id stays reserved, its destroy is ENOENT, the vIOMMU is free
+        as().delete(ioas("/devices/" + dev)).then().statusCode(204);
+        as().get(viommu("/vdevices/" + vd)).then().statusCode(404);
+        as().delete(viommu("/vdevices/" + vd)).then().statusCode(404).body("errno", equalTo("ENOENT"));
+        as().delete(ioas("/objects/" + vd)).then().statusCode(404).body("errno", equalTo("ENOENT"));
         as().delete(viommu("/viommus/" + v)).then().statusCode(204);
         as().delete(ioas("/objects/" + parent)).then().statusCode(204);
         as().delete(stack.url(Service.IOAS) + "/v1/contexts/" + ctx).then().statusCode(204);
