@@ -18,7 +18,7 @@ class ServiceFactsTest {
     void requiredEnvironment() {
         assertTrue(facts.get("ioas-service").requiredEnv().keySet().containsAll(Set.of("KAFKA_BOOTSTRAP_SERVERS", "IOMMUFD_JDBC_URL",
                 "IOMMUFD_REACTIVE_URL", "IOMMUFD_DB_USER", "IOMMUFD_DB_PASSWORD", "IOMMUFD_TOKEN_PUBLIC_KEY", "IOMMUFD_TOKEN_PRIVATE_KEY",
-                "IOMMUFD_SERVICES_HW_SIM_URL", "IOMMUFD_SERVICES_FAULT_URL")), facts.get("ioas-service").requiredEnv().toString());
+                "IOMMUFD_SERVICES_HW_SIM_URL", "IOMMUFD_SERVICES_FAULT_URL", "IOMMUFD_SERVICES_VIOMMU_URL")), facts.get("ioas-service").requiredEnv().toString());
         assertTrue(facts.get("fault-service").requiredEnv().containsKey("IOMMUFD_SERVICES_IOAS_URL"));
         assertEquals(Set.of("IOMMUFD_TOKEN_PUBLIC_KEY", "KAFKA_BOOTSTRAP_SERVERS"), facts.get("hw-sim").requiredEnv().keySet());
         assertFalse(facts.get("ioas-service").requiredEnv().containsKey("IOAS_SERVICE_PORT"), "a port with a default is not required");
