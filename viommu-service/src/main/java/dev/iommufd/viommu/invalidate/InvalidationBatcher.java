@@ -10,11 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Groups the invalidations of concurrent callers per command queue (key: physical IOMMU) into few
- * Kafka records and one sync. Per key, one batch at a time is being handed to the broker; callers
- * arriving meanwhile wait and go together in the next batch, in arrival order, so the queue's order
- * is the callers' order. Completions are pipelined: a batch's sync is awaited while the next batch
- * is already being published, and hw-sim completes syncs in queue order. Plain Java: the sink does
- * the publishing.
+ * Kafka records and one sync. Per key, one batch at a time is in flight (published and not yet
+ * completed by hw-sim); callers arriving meanwhile wait and go together in the next batch, in
+ * arrival order, so the queue's order is the callers' order and one sync serves them all (as
+ * ioas-service's shared syncs). Plain Java: the sink does the publishing.
  */
 public final class InvalidationBatcher<T> {
 
@@ -23,7 +22,7 @@ public final class InvalidationBatcher<T> {
         Dispatch send(String key, List<T> items);
     }
 
-    /** {@code published}: the broker has the records (next batch may go); {@code completed}: hw-sim completed the sync. */
+    /** {@code published}: the broker has the records; {@code completed}: hw-sim completed the sync (the next batch may go). */
     public record Dispatch(CompletionStage<?> published, CompletionStage<?> completed) {}
 
     private record Waiting<T>(List<T> items, CompletableFuture<Void> done) {}
@@ -84,17 +83,14 @@ public final class InvalidationBatcher<T> {
             sendNext(key, lane);
             return;
         }
-        d.completed().whenComplete((ok, err) -> batch.forEach(w -> {
-            if (err != null) {
-                w.done().completeExceptionally(err);
-            } else {
-                w.done().complete(null);
-            }
-        }));
-        d.published().whenComplete((ok, err) -> {
-            if (err != null) {
-                batch.forEach(w -> w.done().completeExceptionally(err));
-            }
+        d.completed().whenComplete((ok, err) -> {
+            batch.forEach(w -> {
+                if (err != null) {
+                    w.done().completeExceptionally(err);
+                } else {
+                    w.done().complete(null);
+                }
+            });
             sendNext(key, lane);
         });
     }
