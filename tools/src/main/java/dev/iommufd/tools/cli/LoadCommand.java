@@ -3,6 +3,7 @@ package dev.iommufd.tools.cli;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import dev.iommufd.tools.load.HtmlReport;
+import dev.iommufd.tools.load.Invalidations;
 import dev.iommufd.tools.load.KafkaBaseline;
 import dev.iommufd.tools.load.LoadReport;
 import dev.iommufd.tools.load.Pacing;
@@ -49,7 +50,10 @@ import picocli.CommandLine.Option;
  * DMA done) is recorded; the page is then unmapped (strict) for the next round. One client per
  * PRI device's context. Scenario {@code vtd-invalidate}: a device of dmar0 attached to a VT-d stage-1
  * nested HWPT (over a NEST_PARENT paging HWPT); each operation is one 256-entry page-selective
- * invalidation array through viommu-service, answered after hw-sim completed it.
+ * invalidation array through viommu-service, answered after hw-sim completed it. Scenario
+ * {@code smmu-invalidate}: a device of smmu0 with a vIOMMU (ARM_SMMUV3) over a NEST_PARENT HWPT and a
+ * vdevice; each operation is one array of SMMUv3 commands (TLBI_NH_VA, every 16th TLBI_NH_ASID) through
+ * the vIOMMU's invalidate. Both array scenarios take {@code --entries} and report entries/s.
  * <p>Closed loop by default; {@code --rate} paces the clients and measures latency from each
  * operation's intended start (coordinated omission). {@code --baseline} measures this machine's raw
  * Kafka ceiling in the same run. Reports: terminal, {@code --report} JSON, {@code --html} page.
@@ -59,8 +63,11 @@ public class LoadCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] DEVICES = {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0", "0001:00:01.0", "0001:00:02.0", "0000:00:02.0"};
 
-    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap, lazy-unmap, page-fault or vtd-invalidate")
+    @Option(names = "--scenario", defaultValue = "strict-unmap", description = "strict-unmap, lazy-unmap, page-fault, vtd-invalidate or smmu-invalidate")
     String scenario;
+
+    @Option(names = "--entries", defaultValue = "256", description = "vtd-invalidate, smmu-invalidate: entries per invalidation array (default ${DEFAULT-VALUE})")
+    int entries;
 
     @Option(names = "--clients", defaultValue = "1", description = "concurrent clients (each on its own context while free devices last)")
     int clients;
@@ -94,12 +101,18 @@ public class LoadCommand implements Callable<Integer> {
 
     /**
      * One context with its device attached; {@code targetUrl}: for page-fault its fault queue (whose group
-     * stream is {@code groups}); for vtd-invalidate its nested HWPT on viommu-service.
+     * stream is {@code groups}); for vtd-invalidate its nested HWPT, for smmu-invalidate its vIOMMU, on viommu-service.
      */
     record Ctx(String url, String token, String ioasUrl, int memoryId, String rid, String targetUrl, GroupStream groups) {}
 
     /** Devices of the default topology's VT-d IOMMU with nesting (dmar0). */
     private static final String[] VTD_NESTING_DEVICES = {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0"};
+
+    /** Devices of the default topology's SMMUv3 (smmu0, nesting). */
+    private static final String[] SMMU_DEVICES = {"0001:00:01.0", "0001:00:02.0"};
+
+    /** The ASID the smmu-invalidate commands name (the guest's, in the stage-1 context descriptor). */
+    private static final int SMMU_ASID = 1;
 
     /** PRI-capable devices of the default topology. */
     private static final String[] PRI_DEVICES = {"0000:04:00.0", "0000:03:00.0", "0001:00:01.0"};
@@ -149,12 +162,13 @@ public class LoadCommand implements Callable<Integer> {
         boolean lazy = scenario.equals("lazy-unmap");
         boolean faults = scenario.equals(LoadReport.PAGE_FAULT);
         boolean vtd = scenario.equals(LoadReport.VTD_INVALIDATE);
-        if (!scenario.equals("strict-unmap") && !lazy && !faults && !vtd) {
+        boolean smmu = scenario.equals(LoadReport.SMMU_INVALIDATE);
+        if (!scenario.equals("strict-unmap") && !lazy && !faults && !vtd && !smmu) {
             System.err.println("unknown scenario " + scenario);
             return 2;
         }
-        if (clients < 1 || ops < 1 || rate < 0 || (duration != null && duration < 1)) {
-            System.err.println("clients, ops and duration must be >= 1, rate >= 0");
+        if (clients < 1 || ops < 1 || rate < 0 || (duration != null && duration < 1) || entries < 1) {
+            System.err.println("clients, ops, entries and duration must be >= 1, rate >= 0");
             return 2;
         }
         ServiceLauncher l = ServiceLauncher.forCli();
@@ -162,12 +176,12 @@ public class LoadCommand implements Callable<Integer> {
         String ioas = l.url(Service.IOAS);
         List<Ctx> contexts = new ArrayList<>();
         try {
-            String[] devices = faults ? PRI_DEVICES : vtd ? VTD_NESTING_DEVICES : DEVICES;
+            String[] devices = faults ? PRI_DEVICES : vtd ? VTD_NESTING_DEVICES : smmu ? SMMU_DEVICES : DEVICES;
             for (String rid : devices) {
                 if (contexts.size() == Math.min(clients, devices.length)) {
                     break;
                 }
-                Ctx c = setUp(l, rid, lazy, faults, vtd);
+                Ctx c = setUp(l, rid, lazy, faults, vtd, smmu);
                 if (c != null) {
                     contexts.add(c);
                 }
@@ -186,7 +200,7 @@ public class LoadCommand implements Callable<Integer> {
                 System.err.println("page-fault: " + contexts.size() + " clients (one per PRI device context)");
                 clients = contexts.size();
             }
-            LoadReport r = run(l, contexts, lazy, faults, vtd, base);
+            LoadReport r = run(l, contexts, lazy, faults, vtd || smmu, base);
             System.out.print(r.text());
             if (report != null) {
                 Files.writeString(report, r.toJson().toPrettyString());
@@ -208,7 +222,7 @@ public class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private LoadReport run(ServiceLauncher l, List<Ctx> contexts, boolean lazy, boolean faults, boolean vtd, KafkaBaseline.Result base)
+    private LoadReport run(ServiceLauncher l, List<Ctx> contexts, boolean lazy, boolean faults, boolean arrays, KafkaBaseline.Result base)
             throws Exception {
         String dmaBase = l.url(Service.HW_SIM) + "/v1/hw/devices/";
         JsonNode statsBefore = stats(l);
@@ -229,8 +243,8 @@ public class LoadCommand implements Callable<Integer> {
                 total.add(h);
                 double at = (System.nanoTime() - start) / 1e9;
                 intervals.add(new LoadReport.Interval(at, h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue()));
-                System.err.printf("%s[%5.1f s] %d unmaps, %d/s now, p99 %d µs%s", System.console() != null ? "\r" : "", at, total.getTotalCount(),
-                        h.getTotalCount(), h.getValueAtPercentile(99), System.console() != null ? "   " : "\n");
+                System.err.printf("%s[%5.1f s] %d %s, %d/s now, p99 %d µs%s", System.console() != null ? "\r" : "", at, total.getTotalCount(),
+                        faults ? "fault round trips" : arrays ? "invalidation arrays" : "unmaps", h.getTotalCount(), h.getValueAtPercentile(99), System.console() != null ? "   " : "\n");
             }
         };
         sampler.scheduleAtFixedRate(sample, 1, 1, TimeUnit.SECONDS);
@@ -247,7 +261,7 @@ public class LoadCommand implements Callable<Integer> {
                         LockSupport.parkNanos(due - System.nanoTime());
                     }
                     long late = Math.max(0, System.nanoTime() - due); // how far behind schedule this operation starts
-                    if (faults || vtd) {
+                    if (faults || arrays) {
                         long t0 = System.nanoTime();
                         failed += faults ? faultRoundTrip(l, ctx, 0x100000L + (i % 1024) * 0x1000, (i % 512) * 0x1000)
                                 : invalidateArray(ctx, i);
@@ -321,7 +335,7 @@ public class LoadCommand implements Callable<Integer> {
         long atcHits = statsAfter.path("atcHits").asLong() - statsBefore.path("atcHits").asLong();
         return new LoadReport(scenario, clients, contexts.size(), rate, total.getTotalCount(), seconds, failed, total, co,
                 lazy ? window.getIntervalHistogram() : null, List.copyOf(intervals), hits, misses, atcHits,
-                hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses), stale, base);
+                hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses), stale, base, arrays ? entries : 1);
     }
 
     /**
@@ -354,18 +368,15 @@ public class LoadCommand implements Callable<Integer> {
     }
 
     /**
-     * One VT-d stage-1 invalidation array of {@link LoadReport#ARRAY_ENTRIES} page-selective entries on the
-     * nested HWPT (viommu-service turns them into IOTLB/ATC invalidations and answers after hw-sim's
-     * completion). Returns failures: anything but 200 with every entry applied.
+     * One invalidation array of {@code --entries} entries: VT-d stage-1 page-selective entries on the nested
+     * HWPT, or SMMUv3 commands on the vIOMMU (viommu-service turns them into IOTLB/ATC invalidations and
+     * answers after hw-sim's completion). Returns failures: anything but 200 with every entry applied.
      */
     private int invalidateArray(Ctx ctx, long op) {
-        StringBuilder b = new StringBuilder("{\"dataType\":\"VTD_S1\",\"entries\":[");
-        for (int e = 0; e < LoadReport.ARRAY_ENTRIES; e++) {
-            long addr = 0x40000000L + ((op * LoadReport.ARRAY_ENTRIES + e) % 4096) * 0x1000;
-            b.append(e == 0 ? "" : ",").append("{\"addr\":\"0x").append(Long.toHexString(addr)).append("\",\"npages\":1}");
-        }
-        Http.Reply r = http.call("POST", ctx.targetUrl + "/invalidate", ctx.token, b.append("]}").toString());
-        return r.status() == 200 && r.body().path("entryNum").asInt() == LoadReport.ARRAY_ENTRIES ? 0 : 1;
+        String body = scenario.equals(LoadReport.SMMU_INVALIDATE) ? Invalidations.smmuArray(entries, op, SMMU_ASID)
+                : Invalidations.vtdArray(entries, op);
+        Http.Reply r = http.call("POST", ctx.targetUrl + "/invalidate", ctx.token, body);
+        return r.status() == 200 && r.body().path("entryNum").asInt() == entries ? 0 : 1;
     }
 
     private JsonNode stats(ServiceLauncher l) {
@@ -373,7 +384,8 @@ public class LoadCommand implements Callable<Integer> {
     }
 
     /** A context with {@code rid} bound and attached to a fresh IOAS, or null when the device is taken (EBUSY). */
-    private Ctx setUp(ServiceLauncher l, String rid, boolean lazy, boolean faults, boolean vtd) throws IOException, InterruptedException {
+    private Ctx setUp(ServiceLauncher l, String rid, boolean lazy, boolean faults, boolean vtd, boolean smmu)
+            throws IOException, InterruptedException {
         String ioas = l.url(Service.IOAS);
         Http.Reply c = http.call("POST", ioas + "/v1/contexts", null, "{}");
         String url = ioas + "/v1/contexts/" + c.body().path("id").asText();
@@ -412,6 +424,21 @@ public class LoadCommand implements Callable<Integer> {
             }
             pt = nested.body().path("id").asInt();
             faultQueueUrl = l.url(Service.VIOMMU) + "/v1/contexts/" + c.body().path("id").asText() + "/nested-hwpts/" + pt;
+        }
+        if (smmu) { // a vIOMMU over a NEST_PARENT HWPT and a vdevice (vSID 0x20), so commands naming the device translate
+            String viommus = l.url(Service.VIOMMU) + "/v1/contexts/" + c.body().path("id").asText();
+            Http.Reply parent = http.call("POST", url + "/hwpts", token, "{\"deviceId\":" + d.body().path("id").asInt() + ",\"ptId\":" + as
+                    + ",\"flags\":[\"NEST_PARENT\"]}");
+            Http.Reply v = parent.status() != 201 ? parent : http.call("POST", viommus + "/viommus", token, "{\"type\":\"ARM_SMMUV3\",\"deviceId\":"
+                    + d.body().path("id").asInt() + ",\"hwptId\":" + parent.body().path("id").asInt() + "}");
+            Http.Reply vd = v.status() != 201 ? v : http.call("POST", viommus + "/vdevices", token, "{\"viommuId\":" + v.body().path("id").asInt()
+                    + ",\"deviceId\":" + d.body().path("id").asInt() + ",\"virtId\":\"0x20\"}");
+            if (vd.status() != 201) {
+                http.call("DELETE", url, token, null);
+                throw new IllegalStateException("cannot set up a vIOMMU for " + rid + ": " + vd);
+            }
+            pt = parent.body().path("id").asInt();
+            faultQueueUrl = viommus + "/viommus/" + v.body().path("id").asInt();
         }
         Http.Reply a = http.call("PUT", url + "/devices/" + d.body().path("id").asInt() + "/attachment", token, "{\"ptId\":" + pt + "}");
         if (a.status() != 200) {

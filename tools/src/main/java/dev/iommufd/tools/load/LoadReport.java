@@ -18,10 +18,12 @@ import org.HdrHistogram.Histogram;
  * @param atcHits          hw-sim's device-TLB (ATS) hits during the run: an ATS device's repeated DMA never reaches the IOTLB
  * @param iotlbHitRate     hw-sim's IOTLB hits / (hits + misses) during the run, NaN without lookups
  * @param baseline         the raw Kafka ceiling of the same run, or null without {@code --baseline}
+ * @param entriesPerOperation invalidation entries per call of the array scenarios ({@code --entries}), else 1
  */
 public record LoadReport(String scenario, int clients, int contexts, double targetRate, long operations, double seconds, long failed,
                          Histogram latency, Histogram corrected, Histogram lazyWindow, List<Interval> intervals,
-                         long iotlbHits, long iotlbMisses, long atcHits, double iotlbHitRate, long staleTranslations, KafkaBaseline.Result baseline) {
+                         long iotlbHits, long iotlbMisses, long atcHits, double iotlbHitRate, long staleTranslations, KafkaBaseline.Result baseline,
+                         int entriesPerOperation) {
 
     /** One second of the run: operations completed in it and their latency (µs). */
     public record Interval(double atSeconds, long operations, long p50Us, long p99Us, long maxUs) {}
@@ -29,22 +31,31 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
     public static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
     public static final String PAGE_FAULT = "page-fault";
     public static final String VTD_INVALIDATE = "vtd-invalidate";
-    /** Entries in each VT-d stage-1 invalidation array of {@link #VTD_INVALIDATE} (DESIGN.md's 256-entry arrays). */
+    public static final String SMMU_INVALIDATE = "smmu-invalidate";
+    /** Default entries in each invalidation array of the array scenarios (DESIGN.md's 256-entry arrays). */
     public static final int ARRAY_ENTRIES = 256;
 
-    /** Invalidation entries per operation: 256 for the array scenario, else 1. */
-    public int entriesPerOperation() {
-        return scenario.equals(VTD_INVALIDATE) ? ARRAY_ENTRIES : 1;
+    /** Without an explicit entry count: {@link #ARRAY_ENTRIES} for the array scenarios, else 1. */
+    public LoadReport(String scenario, int clients, int contexts, double targetRate, long operations, double seconds, long failed,
+                      Histogram latency, Histogram corrected, Histogram lazyWindow, List<Interval> intervals,
+                      long iotlbHits, long iotlbMisses, long atcHits, double iotlbHitRate, long staleTranslations, KafkaBaseline.Result baseline) {
+        this(scenario, clients, contexts, targetRate, operations, seconds, failed, latency, corrected, lazyWindow, intervals, iotlbHits,
+                iotlbMisses, atcHits, iotlbHitRate, staleTranslations, baseline, invalidation(scenario) ? ARRAY_ENTRIES : 1);
+    }
+
+    /** The scenarios whose operation is one user invalidation array (VT-d stage-1 entries or SMMUv3 commands). */
+    public static boolean invalidation(String scenario) {
+        return scenario.equals(VTD_INVALIDATE) || scenario.equals(SMMU_INVALIDATE);
     }
 
     /** What one operation is, in the scenario's words (plural). */
     public String ops() {
-        return scenario.equals(PAGE_FAULT) ? "fault round trips" : scenario.equals(VTD_INVALIDATE) ? "invalidation arrays" : "unmaps";
+        return scenario.equals(PAGE_FAULT) ? "fault round trips" : invalidation(scenario) ? "invalidation arrays" : "unmaps";
     }
 
     /** The latency measured, in the scenario's words. */
     public String what() {
-        return scenario.equals(PAGE_FAULT) ? "fault round trip" : scenario.equals(VTD_INVALIDATE) ? "invalidate call" : "unmap";
+        return scenario.equals(PAGE_FAULT) ? "fault round trip" : invalidation(scenario) ? "invalidate call" : "unmap";
     }
 
     public double operationsPerSecond() {
@@ -69,7 +80,7 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
         r.put("scenario", scenario).put("clients", clients).put("contexts", contexts).put("targetRate", targetRate)
                 .put("operations", operations).put("seconds", seconds).put("operationsPerSecond", operationsPerSecond())
                 .put("failed", failed).put("passed", passed());
-        if (entriesPerOperation() > 1) {
+        if (invalidation(scenario)) {
             r.put("entriesPerOperation", entriesPerOperation()).put("entriesPerSecond", operationsPerSecond() * entriesPerOperation());
         }
         percentiles(r.putObject("latencyUs"), latency);
@@ -114,7 +125,7 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
         b.append(String.format("scenario %s: %d clients over %d contexts%s, %d %s in %.1f s = %.0f %s/s%n", scenario, clients, contexts,
                 targetRate > 0 ? String.format(", target %.0f/s", targetRate) : " (closed loop)", operations, ops(), seconds,
                 operationsPerSecond(), ops()));
-        if (entriesPerOperation() > 1) {
+        if (invalidation(scenario)) {
             b.append(String.format("  %d entries each: %.0f invalidation entries/s%s%n", entriesPerOperation(), operationsPerSecond() * entriesPerOperation(),
                     baseline == null ? "" : String.format(" = %.2f × the Kafka record rate", operationsPerSecond() * entriesPerOperation()
                             / baseline.recordsPerSecond())));

@@ -125,6 +125,24 @@ class LoadReportTest {
     }
 
     @Test
+    void anSmmuReportCountsTheEntriesItWasRunWithEvenOne() {
+        LoadReport u = report(0, null, null);
+        LoadReport s16 = new LoadReport(LoadReport.SMMU_INVALIDATE, 1, 1, 0, 100, 2.0, 0, u.latency(), u.corrected(), null, u.intervals(),
+                0, 0, 0, Double.NaN, 0, new KafkaBaseline.Result(100_000, 2.0, 6400, 200, 800, 4000, 9000), 16);
+        assertTrue(s16.text().contains("= 50 invalidation arrays/s\n  16 entries each: 800 invalidation entries/s = 0.13 × the Kafka record rate\n"
+                + "invalidate call latency µs"), s16.text());
+        assertEquals(16, s16.toJson().path("entriesPerOperation").asInt());
+        assertEquals(0.125, s16.toJson().path("baseline").path("entriesRatio").asDouble(), 1e-9);
+        LoadReport s1 = new LoadReport(LoadReport.SMMU_INVALIDATE, 1, 1, 0, 100, 2.0, 0, u.latency(), u.corrected(), null, u.intervals(),
+                0, 0, 0, Double.NaN, 0, null, 1);
+        assertTrue(s1.text().contains("  1 entries each: 50 invalidation entries/s\n"), s1.text());
+        assertEquals(50.0, s1.toJson().path("entriesPerSecond").asDouble());
+        // without an explicit count the array scenarios default to 256
+        assertEquals(256, new LoadReport(LoadReport.SMMU_INVALIDATE, 1, 1, 0, 100, 2.0, 0, u.latency(), u.corrected(), null, u.intervals(),
+                0, 0, 0, Double.NaN, 0, null).entriesPerOperation());
+    }
+
+    @Test
     void thePercentileCurveIsPlacedInNines() {
         List<double[]> c = HtmlReport.curve(histogram(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
         assertEquals(HtmlReport.CURVE.length, c.size());
