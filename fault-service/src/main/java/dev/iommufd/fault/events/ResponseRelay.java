@@ -1,15 +1,12 @@
 package dev.iommufd.fault.events;
 
-import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
-import dev.iommufd.contract.events.SequenceClock;
-import dev.iommufd.contract.events.TraceContext;
+import dev.iommufd.contract.events.EventPublisher;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -17,10 +14,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,7 +45,7 @@ public class ResponseRelay {
     @Channel("hw-commands")
     MutinyEmitter<String> commands;
 
-    private final SequenceClock sequence = new SequenceClock();
+    private final EventPublisher publisher = new EventPublisher(SOURCE);
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fault-outbox-relay");
@@ -105,19 +100,7 @@ public class ResponseRelay {
     }
 
     /** Sequence allocation and hand-off to the producer together, so per-key order on the wire is sequence order. */
-    private synchronized CompletableFuture<Void> publish(String key, String contextId, EventPayload payload) {
-        EventEnvelope e = new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), SOURCE, contextId,
-                key, sequence.next(), null, Instant.now(), TraceContext.newTraceparent(), payload);
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        commands.sendMessageAndForget(KafkaRecord.of(key, EventJson.write(e))
-                .withAck(() -> {
-                    acked.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(t -> {
-                    acked.completeExceptionally(t);
-                    return CompletableFuture.completedFuture(null);
-                }));
-        return acked;
+    private CompletableFuture<Void> publish(String key, String contextId, EventPayload payload) {
+        return publisher.publish(commands, key, contextId, null, payload);
     }
 }

@@ -4,18 +4,14 @@ import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
 import dev.iommufd.contract.events.Completion;
 import dev.iommufd.contract.events.EventEnvelope;
-import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
-import dev.iommufd.contract.events.SequenceClock;
+import dev.iommufd.contract.events.EventPublisher;
 import dev.iommufd.contract.events.SyncRequest;
-import dev.iommufd.contract.events.TraceContext;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -48,24 +44,19 @@ public class HwQueue {
     @ConfigProperty(name = "iommufd.viommu.sync-timeout", defaultValue = "5s")
     Duration syncTimeout;
 
-    private final SequenceClock sequence = new SequenceClock();
+    private EventPublisher publisher;
     private final ConcurrentHashMap<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
 
     /** Completes when the broker acknowledged the record (acks=all). */
-    public synchronized CompletableFuture<Void> publish(String key, String contextId, String correlationId, EventPayload payload) {
-        EventEnvelope e = new EventEnvelope(EventEnvelope.SCHEMA_VERSION, UUID.randomUUID().toString(), source, contextId,
-                key, sequence.next(), correlationId, Instant.now(), TraceContext.newTraceparent(), payload);
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        commands.sendMessageAndForget(KafkaRecord.of(key, EventJson.write(e))
-                .withAck(() -> {
-                    acked.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(t -> {
-                    acked.completeExceptionally(t);
-                    return CompletableFuture.completedFuture(null);
-                }));
-        return acked;
+    public CompletableFuture<Void> publish(String key, String contextId, String correlationId, EventPayload payload) {
+        return publisher().publish(commands, key, contextId, correlationId, payload);
+    }
+
+    private synchronized EventPublisher publisher() {
+        if (publisher == null) {
+            publisher = new EventPublisher(source); // the source is configuration, injected after construction
+        }
+        return publisher;
     }
 
     /** What {@link #send} started: the records are on the broker / hw-sim completed them. */
