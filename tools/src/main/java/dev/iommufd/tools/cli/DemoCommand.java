@@ -16,9 +16,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "demo", description = "Start what is missing, then walk a scenario and print what happens.")
 public class DemoCommand implements Callable<Integer> {
-    /** The PRI accelerator (dmar0) and the storage device (dmar0, nesting, no ATS) of the default topology. */
+    /** The PRI accelerator of the default topology (dmar0: nesting, ATS, PRI). */
     private static final String ACCEL = "0000:04:00.0";
-    private static final String STORAGE = "0000:05:00.0";
 
     private final Http http = new Http();
     private int failures;
@@ -90,8 +89,8 @@ public class DemoCommand implements Callable<Integer> {
             failures++;
         }
 
-        pageFault(l, id, token, mem.body().path("id").asInt());
-        nestedInvalidation(l, id, token);
+        int accel = pageFault(l, id, token, mem.body().path("id").asInt());
+        nestedInvalidation(l, id, token, accel);
 
         section("what a client gets wrong, it is told exactly (nothing changes)");
         step("PUT", ioas + "/v1/contexts/" + id + "/options/rlimit-mode", token, "{\"value\":2}", 400);
@@ -130,7 +129,7 @@ public class DemoCommand implements Callable<Integer> {
      * reads an unmapped IOVA; hw-sim sends a page request and holds the DMA (so it runs on another thread) until
      * fault-service relays the answer; the VMM reads the group, maps the page, answers SUCCESS and the DMA completes.
      */
-    private void pageFault(ServiceLauncher l, String id, String token, int memoryId) {
+    private int pageFault(ServiceLauncher l, String id, String token, int memoryId) {
         String hw = l.url(Service.HW_SIM);
         String ctx = l.url(Service.IOAS) + "/v1/contexts/" + id;
         String queues = l.url(Service.FAULT) + "/v1/contexts/" + id + "/fault-queues";
@@ -156,7 +155,7 @@ public class DemoCommand implements Callable<Integer> {
                 faults.status() == 200 && group != null && "0x100000".equals(group.path("faults").path(0).path("addr").asText()));
         if (group == null || group.isMissingNode()) {
             pending.cancel(true);
-            return;
+            return dev;
         }
         step("POST", ctx + "/ioas/" + as + "/map", token, "{\"flags\":[\"FIXED_IOVA\",\"READABLE\",\"WRITEABLE\"],\"memoryId\":" + memoryId
                 + ",\"start\":4096,\"length\":\"0x1000\",\"iova\":\"0x100000\"}", 201);
@@ -168,26 +167,27 @@ public class DemoCommand implements Callable<Integer> {
         } catch (Exception e) {
             failures++;
             System.out.println(" ✗ the held DMA did not complete: " + e);
-            return;
+            return dev;
         }
         print("POST", hw + "/v1/hw/devices/" + ACCEL + "/dma", "(the held DMA)", done, done.status() == 200
                 && "OK".equals(done.body().path("status").asText()) && done.body().path("pageRequests").asInt() >= 1);
         System.out.println("   (the device read \"" + text(done) + "\" from the page mapped while it waited)");
+        return dev;
     }
 
     /**
      * A nested domain invalidated (NestedIT, load scenario vtd-invalidate): guest memory mapped at GPA 0x200000 in a
      * NEST_PARENT stage-2; the guest's VT-d first-stage table written into it (hw-sim memory); a VTD_S1 nested HWPT
-     * over it; the storage device translates IOVA 0x40000000 through both stages; the guest clears its PTE and
-     * invalidates through viommu-service, and the same DMA faults.
+     * over it, to which the accelerator moves (replacing its fault-capable HWPT: the demo needs no third free device);
+     * it translates IOVA 0x40000000 through both stages; the guest clears its PTE and invalidates through
+     * viommu-service (IOTLB and the device's ATC), and the same DMA faults.
      */
-    private void nestedInvalidation(ServiceLauncher l, String id, String token) {
+    private void nestedInvalidation(ServiceLauncher l, String id, String token, int dev) {
         String hw = l.url(Service.HW_SIM);
         String ctx = l.url(Service.IOAS) + "/v1/contexts/" + id;
         String viommu = l.url(Service.VIOMMU) + "/v1/contexts/" + id;
         long g = 0x200000;   // GPA where the guest memory sits (IOVA of the stage-2)
         section("a nested domain invalidated: the guest's VT-d first-stage table over a NEST_PARENT stage-2");
-        int dev = step("POST", ctx + "/devices", token, "{\"rid\":\"" + STORAGE + "\"}", 201).body().path("id").asInt();
         Http.Reply mem = step("POST", ctx + "/memory", token, "{\"length\":\"0x200000\"}", 201);
         long hostPa = Long.decode(mem.body().path("hostPa").asText("0x0"));
         int as = step("POST", ctx + "/ioas", token, "{}", 201).body().path("id").asInt();
@@ -207,7 +207,7 @@ public class DemoCommand implements Callable<Integer> {
         int nested = step("POST", viommu + "/nested-hwpts", token, "{\"deviceId\":" + dev + ",\"ptId\":" + parent
                 + ",\"data\":{\"type\":\"VTD_S1\",\"pgtblAddr\":\"" + Invalidations.hex(pml4) + "\",\"addrWidth\":48}}", 201).body().path("id").asInt();
         step("PUT", ctx + "/devices/" + dev + "/attachment", token, "{\"ptId\":" + nested + "}", 200);
-        Http.Reply ok = dma(hw, STORAGE, "0x40000000", "OK");
+        Http.Reply ok = dma(hw, ACCEL, "0x40000000", "OK");
         System.out.println("   (IOVA 0x40000000 → guest table → GPA 0x" + Long.toHexString(page) + " → stage-2 → host PA 0x"
                 + Long.toHexString(hostPa + page - g) + ": read \"" + text(ok) + "\")");
         System.out.println("   the guest clears its PTE, then invalidates the page (a one-entry VTD_S1 array)");
@@ -217,7 +217,7 @@ public class DemoCommand implements Callable<Integer> {
             failures++;
             System.out.println(" ✗ expected entryNum 1");
         }
-        dma(hw, STORAGE, "0x40000000", "FAULT");
+        dma(hw, ACCEL, "0x40000000", "FAULT");
     }
 
     /** A 7-byte DMA read; the step fails unless hw-sim answers 200 with {@code status}. */
