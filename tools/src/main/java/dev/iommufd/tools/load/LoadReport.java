@@ -127,8 +127,8 @@ public record LoadReport(String scenario, int clients, int contexts, double targ
                 operationsPerSecond(), ops()));
         if (invalidation(scenario)) {
             b.append(String.format("  %d entries each: %.0f invalidation entries/s%s%n", entriesPerOperation(), operationsPerSecond() * entriesPerOperation(),
-                    baseline == null ? "" : String.format(" = %.2f × the Kafka record rate", operationsPerSecond() * entriesPerOperation()
-                            / baseline.recordsPerSecond())));
+                    baseline == null ? "" : String.format(" = %.3g × the Kafka record rate", operationsPerSecond() * entriesPerOperation()
+                            / baseline.recordsPerSecond()))); // 3 significant digits: small arrays are far below 0.01
         }
         b.append(String.format("%-26s ", what() + " latency µs")).append(line(latency)).append('\n');
         b.append("  corrected for CO µs      ").append(line(corrected)).append('\n');

@@ -129,7 +129,7 @@ class LoadReportTest {
         LoadReport u = report(0, null, null);
         LoadReport s16 = new LoadReport(LoadReport.SMMU_INVALIDATE, 1, 1, 0, 100, 2.0, 0, u.latency(), u.corrected(), null, u.intervals(),
                 0, 0, 0, Double.NaN, 0, new KafkaBaseline.Result(100_000, 2.0, 6400, 200, 800, 4000, 9000), 16);
-        assertTrue(s16.text().contains("= 50 invalidation arrays/s\n  16 entries each: 800 invalidation entries/s = 0.13 × the Kafka record rate\n"
+        assertTrue(s16.text().contains("= 50 invalidation arrays/s\n  16 entries each: 800 invalidation entries/s = 0.125 × the Kafka record rate\n"
                 + "invalidate call latency µs"), s16.text());
         assertEquals(16, s16.toJson().path("entriesPerOperation").asInt());
         assertEquals(0.125, s16.toJson().path("baseline").path("entriesRatio").asDouble(), 1e-9);
