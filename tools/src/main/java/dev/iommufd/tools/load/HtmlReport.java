@@ -34,7 +34,10 @@ public final class HtmlReport {
                 .append(r.clients()).append(" clients over ").append(r.contexts()).append(" contexts, ")
                 .append(r.targetRate() > 0 ? fmt("target %.0f ops/s", r.targetRate()) : "closed loop").append(", ")
                 .append(r.operations()).append(' ').append(r.ops()).append(" in ").append(fmt("%.1f", r.seconds())).append(" s = <b>")
-                .append(fmt("%.0f", r.operationsPerSecond())).append(' ').append(r.ops()).append("/s</b>. Result: ")
+                .append(fmt("%.0f", r.operationsPerSecond())).append(' ').append(r.ops()).append("/s</b>")
+                .append(LoadReport.invalidation(r.scenario()) ? fmt(" of %d entries each = <b>%.0f invalidation entries/s</b>", r.entriesPerOperation(),
+                        r.operationsPerSecond() * r.entriesPerOperation()) : "")
+                .append(". Result: ")
                 .append(r.passed() ? "<span class=\"ok\">passed</span>" : "<span class=\"fail\">FAILED</span>")
                 .append(" (").append(r.failed()).append(" failed calls, ").append(r.staleTranslations()).append(" stale translations")
                 .append(r.lazy() ? ", expected in LAZY mode" : "").append(").</p>\n");

@@ -132,6 +132,9 @@ class LoadReportTest {
         assertTrue(s16.text().contains("= 50 invalidation arrays/s\n  16 entries each: 800 invalidation entries/s = 0.125 × the Kafka record rate\n"
                 + "invalidate call latency µs"), s16.text());
         assertEquals(16, s16.toJson().path("entriesPerOperation").asInt());
+        String html = HtmlReport.render(s16);
+        assertTrue(html.contains("<b>50 invalidation arrays/s</b> of 16 entries each = <b>800 invalidation entries/s</b>. Result: "), html);
+        assertFalse(HtmlReport.render(u).contains("entries each"));
         assertEquals(0.125, s16.toJson().path("baseline").path("entriesRatio").asDouble(), 1e-9);
         LoadReport s1 = new LoadReport(LoadReport.SMMU_INVALIDATE, 1, 1, 0, 100, 2.0, 0, u.latency(), u.corrected(), null, u.intervals(),
                 0, 0, 0, Double.NaN, 0, null, 1);
