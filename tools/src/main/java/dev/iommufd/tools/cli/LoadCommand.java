@@ -1,5 +1,6 @@
 package dev.iommufd.tools.cli;
 
+import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import dev.iommufd.tools.load.HtmlReport;
@@ -97,6 +98,10 @@ public class LoadCommand implements Callable<Integer> {
     @Option(names = "--html", description = "write a self-contained HTML report (charts) here")
     Path html;
 
+    @Option(names = "--port-offset", defaultValue = "0", description = "drive the stack whose ports are 8081–8084 plus this "
+            + "(10000: the end-to-end tests' stack, which is then used as it runs; default ${DEFAULT-VALUE}: iommuctl up's)")
+    int portOffset;
+
     private final Http http = new Http();
 
     /**
@@ -171,7 +176,8 @@ public class LoadCommand implements Callable<Integer> {
             System.err.println("clients, ops, entries and duration must be >= 1, rate >= 0");
             return 2;
         }
-        ServiceLauncher l = ServiceLauncher.forCli();
+        ServiceLauncher l = portOffset == 0 ? ServiceLauncher.forCli()
+                : new ServiceLauncher(LocalInfra.repoRoot(), portOffset, "load");
         l.up();
         String ioas = l.url(Service.IOAS);
         List<Ctx> contexts = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.iommufd.tools.launch;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iommufd.devinfra.Endpoints;
 import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.devinfra.Procs;
@@ -94,6 +96,46 @@ public final class ServiceLauncher {
         }
         for (Service s : started) {
             awaitReady(s, Duration.ofSeconds(120));
+        }
+        if (started.contains(Service.HW_SIM) || started.contains(Service.IOAS)) {
+            awaitHardware(Duration.ofSeconds(180));
+        }
+    }
+
+    /**
+     * Waits until every IOMMU's command queue answers a sync through ioas-service: a started hw-sim is
+     * ready before it has re-applied its whole input topic (a long one takes a while), and calls made
+     * meanwhile time out with EIO.
+     */
+    private void awaitHardware(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> iommus = new ArrayList<>();
+        try {
+            JsonNode topo = new ObjectMapper().readTree(send("GET", url(Service.HW_SIM) + "/v1/hw/iommus").body());
+            topo.path("iommus").forEach(i -> iommus.add(i.path("id").asText()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (String iommu : iommus) {
+            while (send("POST", url(Service.IOAS) + "/v1/internal/iommus/" + iommu + "/sync").statusCode() != 200) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the hardware does not complete syncs on " + iommu + " after "
+                            + timeout.toSeconds() + " s; see " + log(Service.HW_SIM));
+                }
+                Procs.sleep(500);
+            }
+        }
+    }
+
+    private HttpResponse<String> send(String method, String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
