@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import io.restassured.http.ContentType;
@@ -55,19 +54,16 @@ class FaultIT {
 
     @BeforeAll
     static void up() {
-        stack = new ServiceLauncher(LocalInfra.repoRoot(), 10000, "e2e").withFreshDatabase("e2e_");
-        stack.up();
+        stack = E2eStack.start();
     }
 
     @AfterAll
     static void down() {
-        if (stack != null) {
-            stack.down(false);
-        }
+        E2eStack.stop(stack);
     }
 
     RequestSpecification as() {
-        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+        return E2eStack.as(token);
     }
 
     String ioasUrl(String tail) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.tools.cli.LoadCommand;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import java.nio.file.Files;
@@ -28,15 +27,12 @@ class LoadIT {
 
     @BeforeAll
     static void up() {
-        stack = new ServiceLauncher(LocalInfra.repoRoot(), 10000, "e2e").withFreshDatabase("e2e_");
-        stack.up();
+        stack = E2eStack.start();
     }
 
     @AfterAll
     static void down() {
-        if (stack != null) {
-            stack.down(false);
-        }
+        E2eStack.stop(stack);
     }
 
     static JsonNode load(Path dir, String... args) throws Exception {

@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import io.restassured.http.ContentType;
@@ -43,19 +42,16 @@ class NestedIT {
 
     @BeforeAll
     static void up() {
-        stack = new ServiceLauncher(LocalInfra.repoRoot(), 10000, "e2e").withFreshDatabase("e2e_");
-        stack.up();
+        stack = E2eStack.start();
     }
 
     @AfterAll
     static void down() {
-        if (stack != null) {
-            stack.down(false);
-        }
+        E2eStack.stop(stack);
     }
 
     RequestSpecification as() {
-        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+        return E2eStack.as(token);
     }
 
     String ioas(String tail) {

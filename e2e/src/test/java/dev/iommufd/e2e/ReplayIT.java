@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iommufd.contract.events.Topics;
 import dev.iommufd.contract.topology.Topology;
-import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import dev.iommufd.tools.replay.KafkaSource;
@@ -39,19 +38,16 @@ class ReplayIT {
 
     @BeforeAll
     static void up() {
-        stack = new ServiceLauncher(LocalInfra.repoRoot(), 10000, "e2e").withFreshDatabase("e2e_");
-        stack.up();
+        stack = E2eStack.start();
     }
 
     @AfterAll
     static void down() {
-        if (stack != null) {
-            stack.down(false);
-        }
+        E2eStack.stop(stack);
     }
 
     static RequestSpecification as(String token) {
-        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+        return E2eStack.as(token);
     }
 
     static String digest() {

@@ -6,7 +6,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
 
-import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
 import io.restassured.http.ContentType;
@@ -24,17 +23,13 @@ class StackIT {
 
     @BeforeAll
     static void up() {
-        stack = new ServiceLauncher(LocalInfra.repoRoot(), 10000, "e2e").withFreshDatabase("e2e_")
-                // a lazy window long enough to be seen from here (default 10 ms)
-                .withConfig("iommufd.ioas.lazy-flush.max-delay", "PT2S");
-        stack.up();
+        // a lazy window long enough to be seen from here (default 10 ms)
+        stack = E2eStack.start("iommufd.ioas.lazy-flush.max-delay", "PT2S");
     }
 
     @AfterAll
     static void down() {
-        if (stack != null) {
-            stack.down(false);
-        }
+        E2eStack.stop(stack);
     }
 
     static JsonPath open() {
@@ -103,7 +98,7 @@ class StackIT {
     }
 
     static io.restassured.specification.RequestSpecification as(String token) {
-        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+        return E2eStack.as(token);
     }
 
     static JsonPath dma(String rid, String iova, int length) {
