@@ -27,8 +27,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = PageResponse.class, name = "PAGE_RESPONSE"),
         @JsonSubTypes.Type(value = HwEvent.class, name = "HW_EVENT"),
         @JsonSubTypes.Type(value = FaultDetach.class, name = "FAULT_DETACH"),
+        @JsonSubTypes.Type(value = VdeviceGone.class, name = "VDEVICE_GONE"),
+        @JsonSubTypes.Type(value = InvalidateBatch.class, name = "INV_BATCH"),
 })
 public sealed interface EventPayload permits SyncRequest, Completion, DomainCreate, DomainDestroy, MapRange, UnmapRange,
         AttachDevice, InvalidateIotlb, InvalidateAtc, SetDirtyTracking, ReadDirty, DirtyReport, ContextClosed,
-        NestedDomainCreate, ViommuAlloc, ViommuFree, SmmuCommands, PageRequest, PageResponse, HwEvent, FaultDetach {
+        NestedDomainCreate, ViommuAlloc, ViommuFree, SmmuCommands, PageRequest, PageResponse, HwEvent, FaultDetach,
+        VdeviceGone, InvalidateBatch {
 }

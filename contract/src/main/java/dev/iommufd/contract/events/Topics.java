@@ -21,7 +21,7 @@ public final class Topics {
 
     /** The topic a payload travels on (each kind has exactly one). */
     public static String of(EventPayload p) {
-        if (p instanceof ContextClosed || p instanceof FaultDetach) {
+        if (p instanceof ContextClosed || p instanceof FaultDetach || p instanceof VdeviceGone) {
             return CONTEXTS;
         }
         if (p instanceof Completion || p instanceof DirtyReport) {

@@ -27,12 +27,15 @@ class FaultAndNestedEventsTest {
                 new PageRequest("dmar0", "0000:04:00.0", 3, 17, true, true, false, false, 0x7000, true, "ctx/5", 9),
                 new PageResponse("dmar0", "0000:04:00.0", null, 17, "SUCCESS"),
                 new HwEvent("smmu0", "0001:00:01.0", 8, null, "ctx/7", "F_TRANSLATION", 0x10, 0x4000, List.of(0x10L, 0L, 0x4000L, 0L)),
-                new FaultDetach("ctx", 9, "0000:04:00.0", null));
+                new FaultDetach("ctx", 9, "0000:04:00.0", null),
+                new VdeviceGone("ctx", 11, "0001:00:01.0"),
+                new InvalidateBatch("dmar0", List.of(InvalidateBatch.Inv.iotlb("ctx/6", 0x1000, 0x2000), InvalidateBatch.Inv.atc("0000:04:00.0", 0, 0))));
         List<String> kinds = List.of("DOMAIN_CREATE", "NESTED_DOMAIN_CREATE", "NESTED_DOMAIN_CREATE", "VIOMMU_ALLOC",
-                "VIOMMU_FREE", "SMMU_CMDS", "PAGE_REQUEST", "PAGE_RESPONSE", "HW_EVENT", "FAULT_DETACH");
+                "VIOMMU_FREE", "SMMU_CMDS", "PAGE_REQUEST", "PAGE_RESPONSE", "HW_EVENT", "FAULT_DETACH",
+                "VDEVICE_GONE", "INV_BATCH");
         List<String> topics = List.of(Topics.HW_COMMANDS, Topics.HW_COMMANDS, Topics.HW_COMMANDS, Topics.HW_COMMANDS,
                 Topics.HW_COMMANDS, Topics.HW_COMMANDS, Topics.HW_PAGE_REQUESTS, Topics.HW_COMMANDS, Topics.HW_EVENTS,
-                Topics.CONTEXTS);
+                Topics.CONTEXTS, Topics.CONTEXTS, Topics.HW_COMMANDS);
         for (int i = 0; i < all.size(); i++) {
             EventEnvelope e = env(all.get(i));
             assertEquals(e, EventJson.read(EventJson.write(e)));
