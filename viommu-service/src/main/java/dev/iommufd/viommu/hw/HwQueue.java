@@ -24,8 +24,9 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
  * viommu-service's side of the IOMMU command queues ({@code iommufd.hw.commands}, key: physical
  * IOMMU): commands are handed to the producer in call order under one lock, so per-key order on
  * the wire is sequence order; a sync (CMD_SYNC / wait descriptor) behind them completes once
- * hw-sim applied them. No outbox: our commands follow a committed row and a crash before the sync
- * completes fails the call (the README says what that leaves behind).
+ * hw-sim applied them. User invalidations go straight through here (they change no state of ours:
+ * a lost one fails its call with EIO); lifecycle commands go through {@link CommandOutbox}, which
+ * publishes with this class's publisher (one sequence per source and key).
  */
 @ApplicationScoped
 public class HwQueue {
@@ -45,6 +46,11 @@ public class HwQueue {
     Duration syncTimeout;
 
     private EventPublisher publisher;
+
+    public Duration syncTimeout() {
+        return syncTimeout;
+    }
+
     private final ConcurrentHashMap<String, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
 
     /** Completes when the broker acknowledged the record (acks=all). */

@@ -82,9 +82,10 @@ public class NestedHwptResource {
                     n.dataType = req.data().type();
                     n.data = JSON.valueToTree(create.vtd() != null ? create.vtd() : create.smmu()).toString();
                     n.faultId = a.faultId();
-                    return Panache.withTransaction(n::persist)
-                            .call(ignored -> hw.apply(a.iommu(), ctx, List.of(create))
-                                    .onFailure().call(t -> Panache.withTransaction(() -> NestedHwpt.delete("contextId = ?1 and id = ?2", ctx, a.id()))))
+                    // hw-sim did not complete: undo (row out, DOMAIN_DESTROY behind the create), then the id goes back
+                    return life.commitAndApply(ctx, n::persist, new Lifecycle.HwWork(a.iommu(), List.of(create)))
+                            .onFailure().call(t -> life.undo(ctx, () -> NestedHwpt.delete("contextId = ?1 and id = ?2", ctx, a.id()),
+                                    new Lifecycle.HwWork(a.iommu(), List.of(new DomainDestroy(n.domain())))))
                             .map(ignored -> Response.status(201).entity(new Created(a.id())).build());
                 }));
     }

@@ -29,8 +29,8 @@ import java.util.Map;
 /**
  * vIOMMUs (IOMMU_VIOMMU_ALLOC) and SMMUv3 user invalidation (IOMMU_HWPT_INVALIDATE on a vIOMMU).
  * Allocation: ioas-service checks device and parent and takes the parent's reference under the
- * context lock and allocates the id; the row is stored; hw-sim gets VIOMMU_ALLOC (its VMID) and the
- * call answers once hw-sim completed it.
+ * context lock and allocates the id; the row and VIOMMU_ALLOC (hw-sim gives the VMID) are committed
+ * together (outbox) and the call answers once hw-sim completed it.
  */
 @Path("/v1/contexts/{ctx}/viommus")
 @Produces(MediaType.APPLICATION_JSON)
@@ -63,7 +63,7 @@ public class ViommuResource {
         int deviceId = Require.field(req.deviceId(), "deviceId");
         int hwptId = Require.field(req.hwptId(), "hwptId");
         return life.remote(() -> life.ioas().viommu(ctx, new IoasNesting.ViommuRequest(type, deviceId, hwptId)))
-                .flatMap(a -> life.orRelease(ctx, a.id(), () -> Panache.withTransaction(() -> {
+                .flatMap(a -> life.orRelease(ctx, a.id(), () -> {
                     Viommu v = new Viommu();
                     v.contextId = ctx;
                     v.id = a.id();
@@ -72,11 +72,13 @@ public class ViommuResource {
                     v.hwptId = hwptId;
                     v.iommu = a.iommu();
                     v.parentDomain = a.parentDomain();
-                    return v.persist();
-                }).replaceWith(a)
-                        .call(ignored -> hw.apply(a.iommu(), ctx, List.of(new ViommuAlloc(ctx + "/" + a.id(), a.iommu(), a.parentDomain(), type)))
-                                .onFailure().call(t -> Panache.withTransaction(() -> Viommu.delete("contextId = ?1 and id = ?2", ctx, a.id())))))
-                .map(x -> Response.status(201).entity(new Created(x.id())).build()));
+                    // hw-sim did not complete: undo (row out, VIOMMU_FREE behind the ALLOC), then the id goes back
+                    return life.commitAndApply(ctx, v::persist, new Lifecycle.HwWork(a.iommu(), List.of(new ViommuAlloc(v.hwName(), a.iommu(), a.parentDomain(), type))))
+                            .onFailure().call(t -> life.undo(ctx, () -> Viommu.delete("contextId = ?1 and id = ?2", ctx, a.id()),
+                                    new Lifecycle.HwWork(a.iommu(), List.of(new ViommuFree(v.hwName())))))
+                            .replaceWith(a);
+                }))
+                .map(x -> Response.status(201).entity(new Created(x.id())).build());
     }
 
     @GET

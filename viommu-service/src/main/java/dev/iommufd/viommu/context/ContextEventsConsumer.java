@@ -2,6 +2,8 @@ package dev.iommufd.viommu.context;
 
 import dev.iommufd.contract.events.ContextClosed;
 import dev.iommufd.contract.events.EventJson;
+import dev.iommufd.contract.events.EventPayload;
+import dev.iommufd.contract.events.VdeviceGone;
 import dev.iommufd.viommu.nested.NestedHwpt;
 import dev.iommufd.viommu.vdevice.Vdevice;
 import dev.iommufd.viommu.veventq.EventRings;
@@ -14,19 +16,29 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * A closed context leaves nothing behind here (DESIGN invariant 4): vEVENTQs (and their events),
- * nested HWPTs, vdevices, vIOMMUs. The hardware side (nested domains, vIOMMU VMIDs) is torn down
- * by ioas-service's close, in its outbox. The event comes at least once; deleting what is already
- * gone changes nothing.
+ * ioas-service's context events (both through its outbox, at least once; deleting what is already
+ * gone changes nothing):
+ * <ul>
+ * <li>{@code CONTEXT_CLOSED}: nothing of the context stays here (DESIGN invariant 4): vEVENTQs (and
+ * their events), nested HWPTs, vdevices, vIOMMUs. The hardware side (nested domains, vIOMMU VMIDs)
+ * is torn down by ioas-service's close, in its outbox.
+ * <li>{@code VDEVICE_GONE}: an unbind force-destroyed the vdevice; its row goes, so its vSID no
+ * longer translates user commands (EIO) nor routes events. The id stays reserved in ioas-service.
+ * </ul>
  */
 @ApplicationScoped
-public class ContextClosedConsumer {
+public class ContextEventsConsumer {
     @Inject
     EventRings rings;
 
     @Incoming("contexts")
     public Uni<Void> onEvent(String json) {
-        if (!(EventJson.read(json).payload() instanceof ContextClosed closed)) {
+        EventPayload p = EventJson.read(json).payload();
+        if (p instanceof VdeviceGone gone) {
+            return Panache.withTransaction(() -> Vdevice.delete("contextId = ?1 and id = ?2", gone.contextId(), gone.vdeviceId()))
+                    .replaceWithVoid();
+        }
+        if (!(p instanceof ContextClosed closed)) {
             return Uni.createFrom().voidItem();
         }
         String ctx = closed.contextId();
