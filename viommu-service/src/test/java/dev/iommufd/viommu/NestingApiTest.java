@@ -144,6 +144,17 @@ class NestingApiTest {
     }
 
     @Test
+    void anUnbindRacingTheAllocationLeavesNoRow() {
+        Setup s = new Setup();
+        int v = s.viommu("ARM_SMMUV3", s.smmuA, s.smmuParent);
+        IoasStandIn.unbindRightAfterVdeviceAlloc = true; // its VDEVICE_GONE would find no row yet
+        int a = s.vdevice(v, s.smmuA, "0x1");
+        as(s.ctx).get(s.url + "/vdevices/" + a).then().statusCode(404);
+        s.delete("/vdevices/" + a).statusCode(404).body("errno", equalTo("ENOENT"));
+        s.delete("/viommus/" + v).statusCode(204);
+    }
+
+    @Test
     void vdeviceTombstoneEvenWhenTheNoticeWasLost() {
         Setup s = new Setup();
         int v = s.viommu("ARM_SMMUV3", s.smmuA, s.smmuParent);

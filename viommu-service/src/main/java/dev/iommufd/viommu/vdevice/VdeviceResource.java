@@ -1,9 +1,12 @@
 package dev.iommufd.viommu.vdevice;
 
+import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.Require;
 import dev.iommufd.contract.api.U64;
 import dev.iommufd.viommu.ioas.IoasNesting;
 import dev.iommufd.viommu.ioas.Lifecycle;
+import dev.iommufd.viommu.ioas.RemoteErrno;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -36,6 +39,19 @@ public class VdeviceResource {
     @Inject
     Lifecycle life;
 
+    /**
+     * An unbind between ioas-service's allocation and our commit force-destroyed the vdevice and its
+     * VDEVICE_GONE may have found no row to drop: ask ioas-service once our row is committed (any
+     * later VDEVICE_GONE finds it) and drop it if the id is gone. The call still answers 201, as if
+     * the unbind came right after the allocation: a destroy then answers ENOENT.
+     */
+    private Uni<Void> goneMeanwhile(String ctx, int id) {
+        return life.ioas().object(ctx, id).replaceWithVoid()
+                .onFailure(t -> RemoteErrno.of(t) instanceof ErrnoException e && e.errno() == Errno.ENOENT)
+                .recoverWithUni(() -> Panache.withTransaction(() -> Vdevice.delete("contextId = ?1 and id = ?2", ctx, id)).replaceWithVoid())
+                .onFailure().recoverWithNull(); // ioas-service unreachable: the row stays until VDEVICE_GONE or destroy
+    }
+
     @POST
     public Uni<Response> alloc(@PathParam("ctx") String ctx, AllocRequest req) {
         Require.body(req);
@@ -54,7 +70,7 @@ public class VdeviceResource {
                     v.sid = a.sid();
                     v.iommu = a.iommu();
                     return v.persist();
-                })).map(ignored -> Response.status(201).entity(new Created(a.id())).build()));
+                }).call(() -> goneMeanwhile(ctx, a.id()))).map(ignored -> Response.status(201).entity(new Created(a.id())).build()));
     }
 
     @GET

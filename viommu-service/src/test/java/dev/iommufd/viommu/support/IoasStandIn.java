@@ -168,8 +168,16 @@ public class IoasStandIn {
         java.util.HashMap<String, Object> body = new java.util.HashMap<>(Map.of("id", vd.id, "rid", dev.f.get("rid"),
                 "iommu", dev.f.get("iommu"), "ats", dev.f.get("ats")));
         body.put("sid", dev.f.get("sid"));
+        if (unbindRightAfterVdeviceAlloc) {
+            // a race: the device's unbind lands between this allocation and viommu-service's commit
+            unbindRightAfterVdeviceAlloc = false;
+            unbindVdevices(c, dev.id);
+        }
         return Response.status(201).entity(body).build();
     }
+
+    /** Set by a test: the next vdevice allocation is followed at once by its device's unbind. */
+    public static volatile boolean unbindRightAfterVdeviceAlloc;
 
     @POST
     @Path("nested-hwpts")
