@@ -13,20 +13,50 @@ import java.util.Map;
 /**
  * Starts, stops and reports the local Kafka broker and PostgreSQL server of one checkout. Starting
  * is idempotent (a running server is reused) and serialised by a file lock, so tests in several
- * modules and {@code iommuctl up} share the same servers.
+ * modules share the same servers, as do {@code iommuctl up} and its commands.
+ *
+ * <p>Two instances: the developer's ({@code iommuctl up/demo/load}: {@code .run}, Kafka 19092,
+ * PostgreSQL 15432) and the tests' own ({@code .run/test}, ports + 100), chosen by the system
+ * property {@code iommufd.infra=tests} that the build sets for surefire and failsafe. A demo
+ * running while the tests run then never shares a broker with their stacks: two hw-sims on one
+ * broker answer each other's syncs and dirty reads.
  */
 public final class LocalInfra {
     public static final int DEFAULT_KAFKA_PORT = 19092;
     public static final int DEFAULT_PG_PORT = 15432;
+    /** System property selecting the instance: {@code tests} for the tests' own servers. */
+    public static final String INSTANCE_PROPERTY = "iommufd.infra";
+
+    /** Where an instance keeps its data and how far its ports are shifted from the (env-overridable) defaults. */
+    public enum Instance {
+        DEV(".run", 0), TESTS(".run/test", 100);
+
+        final String dir;
+        final int portShift;
+
+        Instance(String dir, int portShift) {
+            this.dir = dir;
+            this.portShift = portShift;
+        }
+
+        /** The instance this JVM uses: {@code -Diommufd.infra=tests} or the developer's. */
+        public static Instance current() {
+            return "tests".equals(System.getProperty(INSTANCE_PROPERTY)) ? TESTS : DEV;
+        }
+    }
 
     private final Path runDir;
     private final KafkaBroker kafka;
     private final Postgres postgres;
 
     public LocalInfra(Path repoRoot) {
-        this.runDir = repoRoot.resolve(".run");
-        this.kafka = new KafkaBroker(repoRoot, runDir, intEnv("IOMMUFD_KAFKA_PORT", DEFAULT_KAFKA_PORT));
-        this.postgres = new Postgres(repoRoot, runDir, intEnv("IOMMUFD_PG_PORT", DEFAULT_PG_PORT));
+        this(repoRoot, Instance.current());
+    }
+
+    public LocalInfra(Path repoRoot, Instance instance) {
+        this.runDir = repoRoot.resolve(instance.dir);
+        this.kafka = new KafkaBroker(repoRoot, runDir, intEnv("IOMMUFD_KAFKA_PORT", DEFAULT_KAFKA_PORT) + instance.portShift);
+        this.postgres = new Postgres(repoRoot, runDir, intEnv("IOMMUFD_PG_PORT", DEFAULT_PG_PORT) + instance.portShift);
     }
 
     /** The checkout this code runs in: the nearest folder holding infra/kafka-dist, from -Diommufd.repo.root or the working folder up. */

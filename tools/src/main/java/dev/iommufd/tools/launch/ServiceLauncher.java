@@ -145,6 +145,11 @@ public final class ServiceLauncher {
         }
         if (infraToo) {
             infra.stop();
+            for (LocalInfra.Instance i : LocalInfra.Instance.values()) {
+                if (i != LocalInfra.Instance.current()) {
+                    new LocalInfra(repoRoot, i).stop(); // the tests' servers too (mvn verify leaves them running)
+                }
+            }
         }
     }
 

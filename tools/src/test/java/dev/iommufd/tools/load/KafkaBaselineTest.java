@@ -11,7 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 
-/** Against the real broker of the checkout (127.0.0.1:19092), about 2 s. */
+/** Against the tests' real broker of the checkout (devinfra LocalInfra), about 2 s. */
 class KafkaBaselineTest {
     @Test
     void measuresTheRawRateAndOneHopAndLeavesNoTopic() throws Exception {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Reads a throw-away two-partition topic of the real broker (127.0.0.1:19092). */
+/** Reads a throw-away two-partition topic of the tests' real broker (devinfra LocalInfra). */
 class KafkaSourceTest {
     private static final String TOPIC = "iommuctl.replay-test." + UUID.randomUUID();
     /** In the past (the broker refuses timestamps far in the future), in whole seconds. */
