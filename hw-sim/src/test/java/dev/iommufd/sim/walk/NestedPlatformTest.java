@@ -106,6 +106,47 @@ class NestedPlatformTest {
         assertEquals(0, p.totals().staleTranslations);
     }
 
+    /**
+     * ioas-service's PASID attach of a VT-d nested HWPT (intel_nested_set_dev_pasid): the RID stays
+     * on the parent (its own IPA space), PASID 5 gets the guest's first stage over it. A DMA with
+     * that PASID walks stage 1 then stage 2; the combined entries are tagged with the PASID in the
+     * IOTLB and the ATC; another PASID is blocked; a PASID detach blocks it and drops the ATC.
+     */
+    @Test
+    void pasidAttachedToAVtdNestedDomainWalksStage1ThenStage2() {
+        X86Tables pt = new X86Tables(ram, 4);
+        platform("c/1", "dmar0");
+        p.apply(new NestedDomainCreate("c/2", "dmar0", "c/1", null, null,
+                new NestedDomainCreate.VtdS1(pt.root, 48, false, false, true), null));
+        p.apply(new AttachDevice(NIC, null, "c/1"));
+        p.apply(new AttachDevice(NIC, 5, "c/2"));
+        pt.map(IOVA, DATA_GPA + 0x5000, SZ_4K, X86Tables.TABLE);
+        syncParent();
+        assertEquals("OK", p.dma(NIC, 5, IOVA + 0x10, 3, true, new byte[] {4, 5, 6}).status());
+        assertArrayEquals(new byte[] {4, 5, 6}, ram.host.read(DATA_HOST + 0x5010, 3), "stage 1 gave the GPA, stage 2 the host page");
+        assertEquals(1, p.totals().walks);
+        assertEquals(1, p.totals().configMisses, "the PASID entry was fetched once");
+        CachedTranslation e = iotlb("dmar0", "c/2").get(0);
+        assertEquals(5, e.pasid());
+        assertEquals(new Leaf(IOVA, SZ_4K, DATA_HOST + 0x5000, true, true, 0), e.leaf());
+        assertEquals(List.of(5), p.atc(NIC).entries().stream().map(CachedTranslation::pasid).toList());
+        assertEquals("BAUG", p.dma(NIC, 5, IOVA + 0x10, 3, false, null).data(), "the ATC serves it now");
+        assertEquals(1, p.totals().walks);
+        // the RID translates through the parent alone: the guest IOVA is no IPA there
+        assertEquals("FAULT", p.dma(NIC, null, IOVA + 0x10, 3, false, null).status());
+        assertEquals("BAUG", p.dma(NIC, null, DATA_GPA + 0x5010, 3, false, null).data());
+        // another PASID is not attached
+        DmaResult other = p.dma(NIC, 6, IOVA, 1, false, null);
+        assertEquals("FAULT", other.status());
+        assertTrue(other.reason().startsWith("DMA blocked"), other.reason());
+        // PASID detach: blocked, the device's ATC dropped, the RID unaffected
+        p.apply(new AttachDevice(NIC, 5, null));
+        assertEquals(List.of(), p.atc(NIC).entries());
+        assertTrue(p.dma(NIC, 5, IOVA, 1, false, null).reason().startsWith("DMA blocked"));
+        assertEquals("BAUG", p.dma(NIC, null, DATA_GPA + 0x5010, 3, false, null).data());
+        assertEquals(0, p.totals().staleTranslations);
+    }
+
     @Test
     void parentUnmapIsStaleUntilTheParentsInvalidationDropsTheNestedEntry() {
         X86Tables pt = vtdNested(null, STORAGE);

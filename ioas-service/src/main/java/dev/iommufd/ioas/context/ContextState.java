@@ -71,7 +71,7 @@ public class ContextState {
                 if (d.attachedHwpt != null) {
                     emit(homes.getOrDefault(d.attachedHwpt, nested.get(d.attachedHwpt)), new dev.iommufd.contract.events.AttachDevice(d.rid, null, null));
                 }
-                d.pasids.forEach((pasid, h) -> emit(homes.get(h), new dev.iommufd.contract.events.AttachDevice(d.rid, pasid, null)));
+                d.pasids.forEach((pasid, h) -> emit(homes.getOrDefault(h, nested.get(h)), new dev.iommufd.contract.events.AttachDevice(d.rid, pasid, null)));
             }
         }
         nested.forEach((id, iommu) -> emit(iommu, new dev.iommufd.contract.events.DomainDestroy(domainName(id))));

@@ -8,7 +8,6 @@ import dev.iommufd.contract.topology.ReservedRegion;
 import dev.iommufd.contract.topology.Topology;
 import dev.iommufd.ioas.context.ContextState;
 import dev.iommufd.ioas.context.IommufdObject;
-import dev.iommufd.ioas.context.ObjectType;
 import dev.iommufd.ioas.core.IovaRange;
 import dev.iommufd.ioas.hwpt.HwptOps;
 import dev.iommufd.ioas.hwpt.HwptPagingObject;
@@ -17,6 +16,7 @@ import dev.iommufd.ioas.ioas.IoasObject;
 import dev.iommufd.ioas.ioas.IoasOps;
 import dev.iommufd.contract.events.AttachDevice;
 import dev.iommufd.contract.events.FaultDetach;
+import dev.iommufd.contract.events.VdeviceGone;
 import dev.iommufd.ioas.nesting.NestedHwptObject;
 import dev.iommufd.ioas.nesting.NestingOps;
 import java.util.EnumSet;
@@ -50,7 +50,9 @@ public final class DeviceOps {
 
     /**
      * Unbind: detaches the RID and every PASID, force-destroys the device's vdevice (its id stays
-     * reserved), then removes the device. Returns the vdevice ids destroyed (viommu-service is told).
+     * reserved), then removes the device. viommu-service learns of each vdevice destroyed through a
+     * VDEVICE_GONE in the outbox, in this transaction (iommufd_vdevice_abort), so a committed unbind
+     * can never leave its row behind. Returns the vdevice ids destroyed.
      */
     public static List<Integer> unbind(ContextState state, Topology topo, int id) {
         DeviceObject d = get(state, id);
@@ -59,6 +61,9 @@ public final class DeviceOps {
         }
         detach(state, topo, id);
         List<Integer> vdevices = NestingOps.forgetVdevices(state, id);
+        for (int v : vdevices) {
+            state.emit(state.contextId, new VdeviceGone(state.contextId, v, d.rid));
+        }
         state.drop(id);
         return vdevices;
     }
@@ -115,33 +120,52 @@ public final class DeviceOps {
         disconnectAny(state, d, old);
     }
 
-    /** RID+PASID attach or replace. */
-    public static HwptPagingObject attachPasid(ContextState state, Topology topo, int deviceId, int pasid, int ptId) {
+    /**
+     * RID+PASID attach or replace to a paging or a nested HWPT (iommufd_device_attach with a pasid).
+     * Order of the kernel: the device's PASID support and range, the object (ENOENT; an IOAS is
+     * EINVAL), iommufd_hwpt_pasid_compat (the HWPT and the RID's HWPT allocated with PASID, else
+     * EINVAL), then the driver's set_dev_pasid. Returns the HWPT id attached.
+     */
+    public static int attachPasid(ContextState state, Topology topo, int deviceId, int pasid, int ptId) {
         DeviceObject d = get(state, deviceId);
         checkPasid(topo, d, pasid);
         IommufdObject pt = state.find(ptId);
         if (pt instanceof IoasObject) {
             throw ErrnoException.of(Errno.EINVAL, "a PASID attaches to a HWPT, not an IOAS");
         }
-        HwptPagingObject target = resolve(state, topo, d, ptId, true);
-        if (!target.has(Flag.PASID)) {
-            throw ErrnoException.of(Errno.EINVAL, "HWPT %d was not allocated with PASID", target.id);
+        IommufdObject target;
+        HwptPagingObject paging;
+        if (pt instanceof NestedHwptObject n) {
+            checkPasidCompat(state, d, n.id);
+            paging = NestingOps.checkPasidAttach(state, topo, d, n);
+            target = n;
+        } else {
+            paging = resolve(state, topo, d, ptId, true);
+            checkPasidCompat(state, d, paging.id);
+            target = paging;
+        }
+        Integer old = d.pasids.get(pasid);
+        if (old != null && old == target.id) {
+            return target.id;
+        }
+        connect(state, topo, d, target, paging);
+        d.pasids.put(pasid, target.id);
+        state.emit(NestingOps.home(state, target.id), new AttachDevice(d.rid, pasid, state.domainName(target.id)));
+        if (old != null) {
+            faultDetach(state, d, old, pasid);
+            disconnectAny(state, d, old);
+        }
+        return target.id;
+    }
+
+    /** iommufd_hwpt_pasid_compat for a PASID attach: the HWPT and the RID's HWPT (if any) must take PASIDs. */
+    private static void checkPasidCompat(ContextState state, DeviceObject d, int hwptId) {
+        if (!pasidCapable(state, hwptId)) {
+            throw ErrnoException.of(Errno.EINVAL, "HWPT %d was not allocated with PASID", hwptId);
         }
         if (d.attachedHwpt != null && !pasidCapable(state, d.attachedHwpt)) {
             throw ErrnoException.of(Errno.EINVAL, "the RID's HWPT %d was not allocated with PASID", d.attachedHwpt);
         }
-        Integer old = d.pasids.get(pasid);
-        if (old != null && old == target.id) {
-            return target;
-        }
-        connect(state, topo, d, target, target);
-        d.pasids.put(pasid, target.id);
-        state.emit(target.iommu, new AttachDevice(d.rid, pasid, state.domainName(target.id)));
-        if (old != null) {
-            faultDetach(state, d, old, pasid);
-            disconnect(state, d, HwptOps.get(state, old));
-        }
-        return target;
     }
 
     /** Detaching a PASID that was never attached succeeds. */
@@ -150,10 +174,9 @@ public final class DeviceOps {
         checkPasid(topo, d, pasid);
         Integer old = d.pasids.remove(pasid);
         if (old != null) {
-            HwptPagingObject h = HwptOps.get(state, old);
-            state.emit(h.iommu, new AttachDevice(d.rid, pasid, null));
+            state.emit(NestingOps.home(state, old), new AttachDevice(d.rid, pasid, null));
             faultDetach(state, d, old, pasid);
-            disconnect(state, d, h);
+            disconnectAny(state, d, old);
         }
     }
 
@@ -167,7 +190,10 @@ public final class DeviceOps {
         }
     }
 
-    /** The paging HWPT {@code ptId} names: a HWPT, or for an IOAS (RID only) a compatible auto HWPT, made if needed. */
+    /**
+     * The paging HWPT {@code ptId} names: a HWPT, or for an IOAS (RID only) a compatible auto HWPT,
+     * made if needed. Nested HWPTs are handled by the callers (attachAny, attachPasid): here EINVAL.
+     */
     private static HwptPagingObject resolve(ContextState state, Topology topo, DeviceObject d, int ptId, boolean pasid) {
         IommufdObject pt = state.find(ptId);
         if (pt == null) {
@@ -195,9 +221,6 @@ public final class DeviceOps {
             IommuSpec iommu = HwptOps.iommuOf(topo, d);
             EnumSet<Flag> flags = EnumSet.noneOf(Flag.class);
             return HwptOps.createAuto(state, ioas, iommu, flags);
-        }
-        if (pt.type() == ObjectType.HWPT_NESTED) {
-            throw ErrnoException.of(Errno.EOPNOTSUPP, "a PASID cannot be attached to a nested HWPT here (RID only)");
         }
         throw ErrnoException.of(Errno.EINVAL, "object %d (%s) cannot be attached to", ptId, pt.type());
     }
@@ -256,7 +279,7 @@ public final class DeviceOps {
     private static void releaseRegions(ContextState state, DeviceObject d, HwptPagingObject h) {
         IoasObject ioas = IoasOps.get(state, h.ioasId);
         boolean stillUses = d.attachedHwpt != null && NestingOps.paging(state, d.attachedHwpt).ioasId == ioas.id
-                || d.pasids.values().stream().anyMatch(id -> HwptOps.get(state, id).ioasId == ioas.id);
+                || d.pasids.values().stream().anyMatch(id -> NestingOps.paging(state, id).ioasId == ioas.id);
         if (!stillUses) {
             ioas.withTable(t -> {
                 t.release(owner(d));

@@ -19,6 +19,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -63,34 +64,14 @@ public class DeviceResource {
 
     @DELETE
     @Path("{id}")
+    @Operation(description = "Unbind: detaches the RID and every PASID and force-destroys the device's vdevice; "
+            + "viommu-service learns it from VDEVICE_GONE on iommufd.contexts, written in the unbind's transaction.")
     public Uni<Response> unbind(@PathParam("ctx") String ctx, @PathParam("id") int id) {
-        java.util.List<Integer> vdevicesGone = new java.util.ArrayList<>();
         return topology.topology().flatMap(topo -> store.writeAsync(ctx, (c, st) -> {
             String rid = DeviceOps.get(st, id).rid;
-            vdevicesGone.addAll(DeviceOps.unbind(st, topo, id));
+            DeviceOps.unbind(st, topo, id);
             return BoundDevice.delete("rid", rid).map(n -> Response.noContent().build());
-        })).call(r -> {
-            Uni<Void> told = Uni.createFrom().voidItem();
-            for (int v : vdevicesGone) {
-                told = told.chain(() -> tellViommuService(ctx, v));
-            }
-            return told;
-        });
-    }
-
-    @Inject
-    @org.eclipse.microprofile.rest.client.inject.RestClient
-    dev.iommufd.ioas.nesting.ViommuService viommuService;
-
-    /**
-     * After the unbind committed: viommu-service drops the force-destroyed vdevice (best effort; if
-     * it is unreachable, its destroy still finds the id released here and answers ENOENT).
-     */
-    private Uni<Void> tellViommuService(String ctx, int vdeviceId) {
-        return viommuService.vdeviceGone(ctx, vdeviceId).replaceWithVoid()
-                .onFailure().invoke(t -> org.jboss.logging.Logger.getLogger(DeviceResource.class)
-                        .warnf("viommu-service not told that vdevice %d of %s is gone: %s", vdeviceId, ctx, t.toString()))
-                .onFailure().recoverWithNull();
+        }));
     }
 
     @GET
@@ -123,11 +104,15 @@ public class DeviceResource {
 
     @PUT
     @Path("{id}/pasids/{pasid}/attachment")
+    @Operation(description = "RID+PASID attach or replace to a paging HWPT or a nested HWPT, both allocated with PASID "
+            + "(and the RID's HWPT too, if any), else EINVAL. VT-d nested HWPTs take PASIDs (first stage over the parent), "
+            + "under the RID attach rules (same IOMMU, the vdevice when made on a vIOMMU); SMMUv3 nested HWPTs are "
+            + "EOPNOTSUPP (their STE belongs to the RID).")
     public Uni<Attached> attachPasid(@PathParam("ctx") String ctx, @PathParam("id") int id, @PathParam("pasid") int pasid,
                                      AttachRequest req) {
         int ptId = Require.field(Require.body(req).ptId(), "ptId");
         return topology.topology().flatMap(topo -> store.write(ctx,
-                st -> new Attached(DeviceOps.attachPasid(st, topo, id, pasid, ptId).id)));
+                st -> new Attached(DeviceOps.attachPasid(st, topo, id, pasid, ptId))));
     }
 
     @DELETE

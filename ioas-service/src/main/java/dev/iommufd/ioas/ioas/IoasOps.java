@@ -158,16 +158,17 @@ public final class IoasOps {
             // devices behind a nested HWPT over h cache stage-1 IOVAs we cannot name: their whole ATC goes
             List<DeviceObject> nestedAts = new ArrayList<>();
             for (DeviceObject d : state.all(DeviceObject.class)) {
-                if (Integer.valueOf(h.id).equals(d.attachedHwpt) || d.pasids.containsValue(h.id)) {
+                List<Integer> attached = new ArrayList<>(d.pasids.values());
+                if (d.attachedHwpt != null) {
+                    attached.add(d.attachedHwpt);
+                }
+                boolean nested = attached.stream().anyMatch(id -> state.find(id) instanceof dev.iommufd.ioas.nesting.NestedHwptObject n
+                        && n.parentHwptId == h.id);
+                if (nested || attached.contains(h.id)) {
                     iommus.add(d.iommu);
                     if (d.ats) {
-                        atsDevices.add(d);
-                    }
-                } else if (d.attachedHwpt != null && state.find(d.attachedHwpt) instanceof dev.iommufd.ioas.nesting.NestedHwptObject n
-                        && n.parentHwptId == h.id) {
-                    iommus.add(d.iommu);
-                    if (d.ats) {
-                        nestedAts.add(d);
+                        // a whole-ATC flush covers the ranges of a direct attachment too
+                        (nested ? nestedAts : atsDevices).add(d);
                     }
                 }
             }

@@ -207,6 +207,20 @@ public final class NestingOps {
         return parent;
     }
 
+    /**
+     * Attaching RID+PASID of {@code dev} to nested HWPT {@code n} (iommu_attach_device_pasid with a
+     * nested domain), after the PASID-compat check: an SMMUv3 nested domain has no set_dev_pasid
+     * (its STE belongs to the RID; the guest's CD table holds the SSIDs), EOPNOTSUPP before any
+     * other check as the iommu core does; a VT-d one (intel_nested_set_dev_pasid) follows the RID
+     * rules of {@link #checkAttach}. Returns the parent paging HWPT.
+     */
+    public static HwptPagingObject checkPasidAttach(ContextState st, Topology topo, DeviceObject dev, NestedHwptObject n) {
+        if (IommuType.ARM_SMMUV3.name().equals(n.iommuType)) {
+            throw ErrnoException.of(Errno.EOPNOTSUPP, "an SMMUv3 nested HWPT (%d) cannot be attached to a PASID", n.id);
+        }
+        return checkAttach(st, topo, dev, n);
+    }
+
     /** The paging HWPT behind attachment {@code hwptId}: itself, or a nested HWPT's parent. */
     public static HwptPagingObject paging(ContextState st, int hwptId) {
         if (st.find(hwptId) instanceof NestedHwptObject n) {

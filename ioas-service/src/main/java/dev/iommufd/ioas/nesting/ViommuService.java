@@ -10,8 +10,8 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
  * viommu-service, as ioas-service calls it: IOMMU_DESTROY of its objects arriving at
- * {@code DELETE …/objects/{id}} (passed on with the caller's token, to the typed URL) and the
- * vdevices an unbind force-destroyed (internal, no token).
+ * {@code DELETE …/objects/{id}} (passed on with the caller's token, to the typed URL). The
+ * vdevices an unbind force-destroys travel as VDEVICE_GONE through the outbox instead.
  */
 @RegisterRestClient(configKey = "viommu")
 @Path("/v1")
@@ -21,8 +21,4 @@ public interface ViommuService {
     @Path("contexts/{ctx}/{kind}/{id}")
     Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("kind") String kind, @PathParam("id") int id,
                           @HeaderParam("Authorization") String authorization);
-
-    @DELETE
-    @Path("internal/contexts/{ctx}/vdevices/{id}")
-    Uni<Response> vdeviceGone(@PathParam("ctx") String ctx, @PathParam("id") int id);
 }

@@ -9,11 +9,19 @@ import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
 import dev.iommufd.contract.events.AttachDevice;
 import dev.iommufd.contract.events.DomainDestroy;
+import dev.iommufd.contract.events.FaultDetach;
+import dev.iommufd.contract.events.InvalidateAtc;
+import dev.iommufd.contract.events.Topics;
+import dev.iommufd.contract.events.VdeviceGone;
 import dev.iommufd.contract.events.ViommuFree;
 import dev.iommufd.contract.topology.Topology;
 import dev.iommufd.ioas.context.ContextState;
 import dev.iommufd.ioas.context.ContextStore;
+import dev.iommufd.ioas.context.ExternalObject;
+import dev.iommufd.ioas.context.ObjectType;
+import dev.iommufd.ioas.device.DeviceObject;
 import dev.iommufd.ioas.device.DeviceOps;
+import dev.iommufd.ioas.events.HwCommand;
 import dev.iommufd.ioas.hwpt.HwptOps;
 import dev.iommufd.ioas.hwpt.HwptPagingObject;
 import dev.iommufd.ioas.hwpt.HwptPagingObject.Flag;
@@ -21,6 +29,7 @@ import dev.iommufd.ioas.ioas.IoasOps;
 import dev.iommufd.ioas.nesting.NestingOps.NestedFlag;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -110,9 +119,20 @@ class NestingOpsTest {
         NestingOps.allocVdevice(st, v.id, smmuDev2, 0x10);
         assertEquals(2, users(v.id));
         refused(Errno.EBUSY, s -> NestingOps.release(s, v.id));
+        // a failed unbind queues nothing (and its transaction stores nothing)
+        ContextState failed = copy(st);
+        failed.contextId = "c";
+        assertEquals(Errno.ENOENT, assertThrows(ErrnoException.class, () -> DeviceOps.unbind(failed, TOPO, v.id)).errno());
+        assertEquals(List.of(), failed.commands);
         // unbind force-destroys the vdevice: gone from the table, its id never comes back
+        st.commands.clear();
         assertEquals(List.of(vd.id), DeviceOps.unbind(st, TOPO, smmuDev));
         assertNull(st.find(vd.id));
+        // viommu-service is told through the outbox of the same transaction, keyed by the context
+        assertEquals(List.of(new HwCommand("c", new VdeviceGone("c", vd.id, SMMU_DEV), false)),
+                st.commands.stream().filter(c -> c.payload() instanceof VdeviceGone).toList());
+        assertEquals(Topics.CONTEXTS, Topics.of(new VdeviceGone("c", vd.id, SMMU_DEV)));
+        assertEquals(Set.of(), st.queuesUsed(), "a context event needs no hardware sync");
         assertEquals(1, users(v.id));
         refused(Errno.ENOENT, s -> NestingOps.release(s, vd.id));
         assertTrue(DeviceOps.bind(st, TOPO, SMMU_DEV).id > vd.id);
@@ -214,5 +234,160 @@ class NestingOpsTest {
                 "VIOMMU", "VDEVICE", "HWPT_NESTED", "VEVENTQ"), copy(st).objects.values().stream().map(o -> o.type().name()).toList());
         HwptPagingObject parent = HwptOps.get(copy(st), smmuParent);
         assertEquals(1, parent.users);
+    }
+
+    static final Set<NestedFlag> PASID = EnumSet.of(NestedFlag.PASID);
+
+    List<Object> payloads() {
+        List<Object> out = st.commands.stream().map(c -> (Object) c.payload()).toList();
+        st.commands.clear();
+        return out;
+    }
+
+    boolean reservedFor(int deviceId) {
+        return IoasOps.get(st, ioas).withTable(t -> t.hasReservations("dev:" + deviceId));
+    }
+
+    @Test
+    void pasidAttachToAVtdNestedHwptErrnoOrder() {
+        NestedHwptObject pn = NestingOps.allocNested(st, TOPO, nic, vtdParent, PASID, null);
+        NestedHwptObject np = NestingOps.allocNested(st, TOPO, nic, vtdParent, EnumSet.noneOf(NestedFlag.class), null);
+        refused(Errno.ENOENT, s -> DeviceOps.attachPasid(s, TOPO, 999, 1, pn.id));
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, gfx, 1, pn.id));           // device without PASID
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, nic, 1 << 20, pn.id));     // beyond 20 bits
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, nic, -1, pn.id));
+        refused(Errno.ENOENT, s -> DeviceOps.attachPasid(s, TOPO, nic, 1, 999));
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, nic, 1, ioas));
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, nic, 1, np.id));          // not allocated with PASID
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, smmuDev, 1, pn.id));      // another IOMMU
+        // the RID's HWPT must take PASIDs too (iommufd_hwpt_pasid_compat)
+        DeviceOps.attachAny(st, TOPO, nic, np.id);
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, nic, 1, pn.id));
+        DeviceOps.attachAny(st, TOPO, nic, plain);
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, nic, 1, pn.id));
+        DeviceOps.detach(st, TOPO, nic);
+        // ... and no RID attach to a HWPT without PASID while a PASID is attached
+        DeviceOps.attachPasid(st, TOPO, nic, 1, pn.id);
+        refused(Errno.EINVAL, s -> DeviceOps.attachAny(s, TOPO, nic, np.id));
+        refused(Errno.EINVAL, s -> DeviceOps.attachAny(s, TOPO, nic, plain));
+        assertEquals(pn.id, DeviceOps.attachAny(st, TOPO, nic, pn.id));                   // a PASID-capable RID HWPT is fine
+    }
+
+    @Test
+    void pasidAttachReplaceDetachOfAVtdNestedHwptHoldsIt() {
+        NestedHwptObject pn = NestingOps.allocNested(st, TOPO, nic, vtdParent, PASID, null);
+        int pagingPasid = HwptOps.alloc(st, TOPO, nic, ioas, EnumSet.of(Flag.PASID), null).id;
+        int parentUsers = users(vtdParent);
+        st.commands.clear();
+        assertEquals(pn.id, DeviceOps.attachPasid(st, TOPO, nic, 3, pn.id));
+        assertEquals(List.of(new HwCommand("dmar0", new AttachDevice(NIC, 3, "c/" + pn.id), false)), st.commands);
+        st.commands.clear();
+        DeviceObject d = DeviceOps.get(st, nic);
+        assertEquals(Map.of(3, pn.id), d.pasids);
+        assertNull(d.attachedHwpt);
+        assertEquals(1, users(pn.id));
+        assertEquals(parentUsers, users(vtdParent), "the attachment holds the nested HWPT, not its parent");
+        assertTrue(reservedFor(nic), "the device's reserved regions are in the parent's IOAS");
+        refused(Errno.EBUSY, s -> NestingOps.release(s, pn.id));
+        // the same HWPT again: nothing changes, nothing is sent
+        assertEquals(pn.id, DeviceOps.attachPasid(st, TOPO, nic, 3, pn.id));
+        assertEquals(List.of(), payloads());
+        assertEquals(1, users(pn.id));
+        // a second PASID and the RID may share it
+        DeviceOps.attachPasid(st, TOPO, nic, 4, pn.id);
+        DeviceOps.attachAny(st, TOPO, nic, pn.id);
+        assertEquals(3, users(pn.id));
+        DeviceOps.detachPasid(st, TOPO, nic, 4);
+        DeviceOps.detach(st, TOPO, nic);
+        payloads();
+        // replace by a paging HWPT and back
+        assertEquals(pagingPasid, DeviceOps.attachPasid(st, TOPO, nic, 3, pagingPasid));
+        assertEquals(List.of(new AttachDevice(NIC, 3, "c/" + pagingPasid)), payloads());
+        assertEquals(0, users(pn.id));
+        assertEquals(1, users(pagingPasid));
+        assertTrue(reservedFor(nic));
+        DeviceOps.attachPasid(st, TOPO, nic, 3, pn.id);
+        assertEquals(List.of(new AttachDevice(NIC, 3, "c/" + pn.id)), payloads());
+        assertEquals(0, users(pagingPasid));
+        assertEquals(1, users(pn.id));
+        // detach: blocked, the HWPT free again, the regions leave the IOAS
+        DeviceOps.detachPasid(st, TOPO, nic, 3);
+        assertEquals(List.of(new AttachDevice(NIC, 3, null)), payloads());
+        assertEquals(Map.of(), DeviceOps.get(st, nic).pasids);
+        assertEquals(0, users(pn.id));
+        assertTrue(!reservedFor(nic));
+        DeviceOps.detachPasid(st, TOPO, nic, 3);                                       // never attached now: fine
+        assertEquals(List.of(), payloads());
+        NestingOps.release(st, pn.id);
+        assertEquals(parentUsers - 1, users(vtdParent));
+    }
+
+    @Test
+    void pasidAttachOfANestedHwptMadeOnAVtdViommuNeedsTheVdevice() {
+        ViommuObject v = NestingOps.allocViommu(st, TOPO, "INTEL_VTD", nic, vtdParent);
+        NestedHwptObject n = NestingOps.allocNested(st, TOPO, nic, v.id, PASID, null);
+        refused(Errno.ENOENT, s -> DeviceOps.attachPasid(s, TOPO, accel, 2, n.id));
+        VdeviceObject vd = NestingOps.allocVdevice(st, v.id, accel, 0x20);
+        assertEquals(n.id, DeviceOps.attachPasid(st, TOPO, accel, 2, n.id));
+        assertEquals(1, users(n.id));
+        // unbind: the PASID is detached, the vdevice force-destroyed, viommu-service told
+        st.commands.clear();
+        DeviceOps.unbind(st, TOPO, accel);
+        assertEquals(List.of(new AttachDevice(ACCEL, 2, null), new VdeviceGone("c", vd.id, ACCEL)), payloads());
+        assertEquals(0, users(n.id));
+        assertEquals(1, users(v.id), "the nested HWPT's reference only");
+    }
+
+    @Test
+    void smmuNestedHwptsRefusePasidAttach() {
+        ViommuObject v = NestingOps.allocViommu(st, TOPO, "ARM_SMMUV3", smmuDev, smmuParent);
+        NestingOps.allocVdevice(st, v.id, smmuDev, 8);
+        NestedHwptObject n = NestingOps.allocNested(st, TOPO, smmuDev, v.id, EnumSet.noneOf(NestedFlag.class), null);
+        // as Linux allocates them (viommu-service refuses PASID on SMMUv3): not PASID-capable, EINVAL first
+        refused(Errno.EINVAL, s -> DeviceOps.attachPasid(s, TOPO, smmuDev, 1, n.id));
+        // a PASID-flagged one (only this table could hold it): no set_dev_pasid in the nested ops
+        NestedHwptObject p = NestingOps.allocNested(st, TOPO, smmuDev, v.id, PASID, null);
+        refused(Errno.EOPNOTSUPP, s -> DeviceOps.attachPasid(s, TOPO, smmuDev, 1, p.id));
+        refused(Errno.EOPNOTSUPP, s -> DeviceOps.attachPasid(s, TOPO, nic, 1, p.id));      // before the IOMMU check, as the core
+        // the RID attach is unaffected
+        assertEquals(n.id, DeviceOps.attachAny(st, TOPO, smmuDev, n.id));
+    }
+
+    @Test
+    void leavingAPasidOfANestedHwptWithAFaultQueueTellsFaultService() {
+        ExternalObject fault = new ExternalObject();
+        fault.kind = ObjectType.FAULT;
+        int f = st.add(fault).id;
+        NestedHwptObject pri = NestingOps.allocNested(st, TOPO, nic, vtdParent, EnumSet.of(NestedFlag.PASID, NestedFlag.FAULT_ID_VALID), f);
+        NestedHwptObject other = NestingOps.allocNested(st, TOPO, nic, vtdParent, PASID, null);
+        st.commands.clear();
+        DeviceOps.attachPasid(st, TOPO, nic, 6, pri.id);
+        assertEquals(List.of(new AttachDevice(NIC, 6, "c/" + pri.id)), payloads());
+        DeviceOps.attachPasid(st, TOPO, nic, 6, other.id);                             // replace away
+        assertEquals(List.of(new AttachDevice(NIC, 6, "c/" + other.id), new FaultDetach("c", f, NIC, 6)), payloads());
+        DeviceOps.attachPasid(st, TOPO, nic, 6, pri.id);
+        payloads();
+        DeviceOps.detachPasid(st, TOPO, nic, 6);                                       // detach
+        assertEquals(List.of(new AttachDevice(NIC, 6, null), new FaultDetach("c", f, NIC, 6)), payloads());
+        DeviceOps.attachPasid(st, TOPO, nic, 6, pri.id);
+        payloads();
+        DeviceOps.unbind(st, TOPO, nic);                                               // unbind
+        assertEquals(List.of(new AttachDevice(NIC, 6, null), new FaultDetach("c", f, NIC, 6)), payloads());
+        assertEquals(0, users(pri.id));
+    }
+
+    @Test
+    void pasidOnANestedHwptInTeardownAndParentUnmap() {
+        int mem = dev.iommufd.ioas.memory.MemoryOps.create(st, 0x200000, 0x1000_0000L).id;
+        NestedHwptObject n = NestingOps.allocNested(st, TOPO, nic, vtdParent, PASID, null);
+        DeviceOps.attachPasid(st, TOPO, nic, 9, n.id);
+        long iova = IoasOps.map(st, ioas, EnumSet.of(IoasOps.MapFlag.READABLE), new IoasOps.Source(null, mem, 0L), 0x2000, null).iova();
+        st.commands.clear();
+        IoasOps.unmap(st, ioas, iova, 0x2000);
+        // the PASID caches stage-1 IOVAs of the nested domain: its whole ATC goes
+        assertTrue(payloads().contains(new InvalidateAtc(NIC, 0, 0)));
+        st.teardown();
+        List<HwCommand> detach = st.commands.stream().filter(c -> c.payload().equals(new AttachDevice(NIC, 9, null))).toList();
+        assertEquals(List.of(new HwCommand("dmar0", new AttachDevice(NIC, 9, null), false)), detach);
     }
 }
