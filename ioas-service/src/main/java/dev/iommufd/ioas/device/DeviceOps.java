@@ -95,7 +95,7 @@ public final class DeviceOps {
         if (old != null && old == target.id) {
             return;
         }
-        connect(state, topo, d, target, paging);
+        connect(state, topo, d, target, paging, true);
         d.attachedHwpt = target.id;
         state.emit(NestingOps.home(state, target.id), new AttachDevice(d.rid, null, state.domainName(target.id)));
         if (old != null) {
@@ -148,7 +148,7 @@ public final class DeviceOps {
         if (old != null && old == target.id) {
             return target.id;
         }
-        connect(state, topo, d, target, paging);
+        connect(state, topo, d, target, paging, false);
         d.pasids.put(pasid, target.id);
         state.emit(NestingOps.home(state, target.id), new AttachDevice(d.rid, pasid, state.domainName(target.id)));
         if (old != null) {
@@ -226,10 +226,17 @@ public final class DeviceOps {
     }
 
     /**
-     * Takes a user of {@code holder} (the HWPT attached to) and reserves the device's regions in the
-     * IOAS of {@code h} (itself or a nested HWPT's parent; EADDRINUSE if they take mapped or allowed IOVA).
+     * Takes a user of {@code holder} (the HWPT attached to) and, for the RID ({@code reserve}), reserves
+     * the device's regions in the IOAS of {@code h} (itself or a nested HWPT's parent; EADDRINUSE if
+     * they take mapped or allowed IOVA). A PASID attach reserves nothing, as Linux's
+     * {@code iommufd_hw_pagetable_attach} (attach_resv only for IOMMU_NO_PASID).
      */
-    private static void connect(ContextState state, Topology topo, DeviceObject d, IommufdObject holder, HwptPagingObject h) {
+    private static void connect(ContextState state, Topology topo, DeviceObject d, IommufdObject holder, HwptPagingObject h,
+                                boolean reserve) {
+        if (!reserve) {
+            holder.users++;
+            return;
+        }
         IoasObject ioas = IoasOps.get(state, h.ioasId);
         String owner = owner(d);
         List<IovaRange> regions = HwptOps.iommuOf(topo, d).reservedRegions().stream()
@@ -275,11 +282,10 @@ public final class DeviceOps {
         releaseRegions(state, d, h);
     }
 
-    /** The device's reserved regions leave the IOAS of {@code h} unless another attachment still uses it. */
+    /** The device's reserved regions leave the IOAS of {@code h} unless the RID's attachment still uses it (PASIDs reserve none). */
     private static void releaseRegions(ContextState state, DeviceObject d, HwptPagingObject h) {
         IoasObject ioas = IoasOps.get(state, h.ioasId);
-        boolean stillUses = d.attachedHwpt != null && NestingOps.paging(state, d.attachedHwpt).ioasId == ioas.id
-                || d.pasids.values().stream().anyMatch(id -> NestingOps.paging(state, id).ioasId == ioas.id);
+        boolean stillUses = d.attachedHwpt != null && NestingOps.paging(state, d.attachedHwpt).ioasId == ioas.id;
         if (!stillUses) {
             ioas.withTable(t -> {
                 t.release(owner(d));

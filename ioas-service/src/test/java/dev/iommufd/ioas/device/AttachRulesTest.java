@@ -178,6 +178,26 @@ class AttachRulesTest {
     }
 
     @Test
+    void aPasidAttachReservesNoRegions() {
+        // Linux reserves the device's regions (MSI window) for the RID only (attach_resv)
+        int ioas = IoasOps.create(st).id;
+        int nic = DeviceOps.bind(st, TOPO, NIC).id;
+        int mem = MemoryOps.create(st, 0x200000, 0x100000000L).id;
+        HwptPagingObject h = HwptOps.alloc(st, TOPO, nic, ioas, EnumSet.of(Flag.PASID), null);
+        IoasOps.map(st, ioas, EnumSet.of(MapFlag.FIXED_IOVA, MapFlag.READABLE), new IoasOps.Source(null, mem, 0L), 0x1000, 0xfee00000L);
+        DeviceOps.attachPasid(st, TOPO, nic, 3, h.id);  // the mapping over the MSI window is no conflict
+        assertEquals(h.id, DeviceOps.get(st, nic).pasids.get(3));
+        refused(Errno.EADDRINUSE, s -> DeviceOps.attach(s, TOPO, nic, h.id)); // the RID still reserves them
+        IoasOps.unmap(st, ioas, 0, MAX);
+        DeviceOps.attach(st, TOPO, nic, h.id);
+        DeviceOps.detachPasid(st, TOPO, nic, 3);        // the RID's reservation stays
+        assertEquals(Errno.EINVAL, errno(() -> IoasOps.map(copy(st), ioas, EnumSet.of(MapFlag.FIXED_IOVA, MapFlag.READABLE),
+                new IoasOps.Source(null, mem, 0L), 0x1000, 0xfee00000L)));
+        DeviceOps.detach(st, TOPO, nic);
+        IoasOps.map(st, ioas, EnumSet.of(MapFlag.FIXED_IOVA, MapFlag.READABLE), new IoasOps.Source(null, mem, 0L), 0x1000, 0xfee00000L);
+    }
+
+    @Test
     void pasidRules() {
         int ioas = IoasOps.create(st).id;
         int nic = DeviceOps.bind(st, TOPO, NIC).id;
