@@ -37,6 +37,10 @@ public final class NestingOps {
         if (!iommu.type().name().equals(type)) {
             throw ErrnoException.of(Errno.EOPNOTSUPP, "device %s is behind a %s IOMMU, not %s", dev.rid, iommu.type(), type);
         }
+        if (!iommu.has("NESTING")) {
+            // the driver offers no vIOMMU without nesting (get_viommu_size() = 0)
+            throw ErrnoException.of(Errno.EOPNOTSUPP, "IOMMU %s of device %s has no nesting", iommu.id(), dev.rid);
+        }
         if (!iommu.type().name().equals(parent.iommuType)
                 || iommu.type() == IommuType.ARM_SMMUV3 && !iommu.id().equals(parent.iommu)) {
             // arm_vsmmu_init: the S2 parent must belong to the device's SMMU instance
@@ -107,6 +111,10 @@ public final class NestingOps {
             parent = h;
         } else {
             throw ErrnoException.of(Errno.EINVAL, "ptId %d is neither a vIOMMU nor a NEST_PARENT paging HWPT", ptId);
+        }
+        if (!iommu.has("NESTING")) {
+            // e.g. a dmar1 device on a dmar0 parent: intel_iommu_domain_alloc_nested's nested_supported()
+            throw ErrnoException.of(Errno.EOPNOTSUPP, "IOMMU %s of device %s has no nesting", iommu.id(), dev.rid);
         }
         if (flags.contains(NestedFlag.FAULT_ID_VALID)) {
             IommufdObject f = faultId == null ? null : st.find(faultId);

@@ -95,6 +95,7 @@ class NestingOpsTest {
         refused(Errno.EINVAL, s -> NestingOps.allocViommu(s, TOPO, "INTEL_VTD", nic, plain));
         refused(Errno.EOPNOTSUPP, s -> NestingOps.allocViommu(s, TOPO, "ARM_SMMUV3", nic, vtdParent));
         refused(Errno.EINVAL, s -> NestingOps.allocViommu(s, TOPO, "ARM_SMMUV3", smmuDev, vtdParent));
+        refused(Errno.EOPNOTSUPP, s -> NestingOps.allocViommu(s, TOPO, "INTEL_VTD", gfx, vtdParent));    // dmar1: no nesting
         ViommuObject v = NestingOps.allocViommu(st, TOPO, "INTEL_VTD", nic, vtdParent);
         assertEquals("dmar0", v.iommu);
         assertEquals(1, users(vtdParent));
@@ -148,6 +149,8 @@ class NestingOpsTest {
         refused(Errno.EINVAL, s -> NestingOps.allocNested(s, TOPO, nic, plain, none, null));
         refused(Errno.EINVAL, s -> NestingOps.allocNested(s, TOPO, nic, v.id, none, null));        // vIOMMU on another IOMMU
         refused(Errno.EINVAL, s -> NestingOps.allocNested(s, TOPO, smmuDev, vtdParent, none, null));
+        refused(Errno.EOPNOTSUPP, s -> NestingOps.allocNested(s, TOPO, gfx, vtdParent, none, null));       // dmar1: no nesting
+        refused(Errno.EOPNOTSUPP, s -> NestingOps.allocNested(s, TOPO, gfx, vtdParent, EnumSet.of(NestedFlag.FAULT_ID_VALID), 999));
         refused(Errno.ENOENT, s -> NestingOps.allocNested(s, TOPO, nic, vtdParent, EnumSet.of(NestedFlag.FAULT_ID_VALID), 999));
         refused(Errno.EINVAL, s -> NestingOps.allocNested(s, TOPO, nic, vtdParent, none, 3));
         NestedHwptObject n = NestingOps.allocNested(st, TOPO, nic, vtdParent, none, null);
