@@ -257,6 +257,11 @@ class NestingApiTest {
         s.post(path, "{\"dataType\":\"ARM_SMMUV3\",\"entries\":[{\"cmd\":[\"0x20\",\"0\"]}]}").statusCode(422)
                 .body("errno", equalTo("EIO")).body("entryNum", equalTo(0));
         s.post(path, "{\"dataType\":\"VTD_S1\",\"entries\":[]}").statusCode(400).body("errno", equalTo("EINVAL")).body("entryNum", equalTo(0));
+        // not JSON at all, or not declared as JSON: still an invalidate error, with entryNum
+        s.post(path, "{\"dataType\":").statusCode(400).body("errno", equalTo("EINVAL")).body("entryNum", equalTo(0));
+        as(s.ctx).contentType("text/plain").body("entries").post(s.url + path).then().statusCode(400)
+                .body("errno", equalTo("EINVAL")).body("entryNum", equalTo(0));
+        s.post("/nested-hwpts/" + s.plain + "/invalidate", "[").statusCode(400).body("errno", equalTo("EINVAL")).body("entryNum", equalTo(0));
         s.post("/viommus/" + s.smmuParent + "/invalidate", "{\"dataType\":\"ARM_SMMUV3\",\"entries\":[]}").statusCode(400)
                 .body("errno", equalTo("EINVAL")).body("entryNum", equalTo(0));
         int vtdViommu = s.viommu("INTEL_VTD", s.nic, s.vtdParent);

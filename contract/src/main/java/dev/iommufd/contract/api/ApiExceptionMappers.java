@@ -80,6 +80,11 @@ public class ApiExceptionMappers {
             return badJson(j);
         }
         int status = e.getResponse().getStatus();
+        if (status == 404 && e.getCause() != null || status == 415 || status == 406) {
+            // a path/query parameter that did not convert (JAX-RS answers 404 with the cause), a body
+            // that is not JSON, an Accept we cannot serve: the caller's input is bad → 400 EINVAL (API.md)
+            return response(Errno.EINVAL, 400, e.getMessage(), Map.of());
+        }
         Errno errno = switch (status) {
             case 404 -> Errno.ENOENT;
             case 401 -> Errno.EACCES;

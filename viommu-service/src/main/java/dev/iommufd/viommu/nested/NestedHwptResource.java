@@ -10,6 +10,7 @@ import dev.iommufd.contract.events.DomainDestroy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iommufd.contract.events.NestedDomainCreate;
 import dev.iommufd.viommu.hw.HwQueue;
+import dev.iommufd.viommu.invalidate.InvalidateBody;
 import dev.iommufd.viommu.invalidate.Invalidations;
 import dev.iommufd.viommu.ioas.IoasNesting;
 import dev.iommufd.viommu.ioas.Lifecycle;
@@ -160,7 +161,8 @@ public class NestedHwptResource {
     /** IOMMU_HWPT_INVALIDATE with VTD_S1 entries: {@code entryNum} = entries applied (also in an error's body). */
     @POST
     @Path("{id}/invalidate")
-    public Uni<Map<String, Integer>> invalidate(@PathParam("ctx") String ctx, @PathParam("id") int id, JsonNode body) {
-        return invalidations.vtd(ctx, id, body);
+    @Consumes(MediaType.WILDCARD) // any body reaches InvalidateBody, so even a non-JSON one fails with entryNum 0
+    public Uni<Map<String, Integer>> invalidate(@PathParam("ctx") String ctx, @PathParam("id") int id, String body) {
+        return invalidations.vtd(ctx, id, InvalidateBody.parse(body));
     }
 }

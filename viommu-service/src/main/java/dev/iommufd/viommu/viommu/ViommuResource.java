@@ -7,6 +7,7 @@ import dev.iommufd.contract.api.Require;
 import dev.iommufd.contract.events.ViommuAlloc;
 import dev.iommufd.contract.events.ViommuFree;
 import dev.iommufd.viommu.hw.HwQueue;
+import dev.iommufd.viommu.invalidate.InvalidateBody;
 import dev.iommufd.viommu.invalidate.Invalidations;
 import dev.iommufd.viommu.ioas.IoasNesting;
 import dev.iommufd.viommu.ioas.Lifecycle;
@@ -100,7 +101,8 @@ public class ViommuResource {
     /** IOMMU_HWPT_INVALIDATE with ARM_SMMUV3 commands: {@code entryNum} = commands applied (also in an error's body). */
     @POST
     @Path("{id}/invalidate")
-    public Uni<Map<String, Integer>> invalidate(@PathParam("ctx") String ctx, @PathParam("id") int id, JsonNode body) {
-        return invalidations.smmu(ctx, id, body);
+    @Consumes(MediaType.WILDCARD) // any body reaches InvalidateBody, so even a non-JSON one fails with entryNum 0
+    public Uni<Map<String, Integer>> invalidate(@PathParam("ctx") String ctx, @PathParam("id") int id, String body) {
+        return invalidations.smmu(ctx, id, InvalidateBody.parse(body));
     }
 }
