@@ -195,7 +195,10 @@ class NestingApiTest {
         int m = s.smmuNested(s.smmuA, v, "0x40000000b");
         assertTrue(FakeHw.received(NestedDomainCreate.class).contains(new NestedDomainCreate(s.ctx + "/" + m, "smmu0", s.ctx + "/" + s.smmuParent,
                 s.ctx + "/" + v, null, null, new NestedDomainCreate.SmmuSte(0x40000000bL, 0))));
-        as(s.ctx).get(s.url + "/nested-hwpts/" + m).then().statusCode(200).body("dataType", equalTo("ARM_SMMUV3")).body("viommuId", equalTo(v));
+        as(s.ctx).get(s.url + "/nested-hwpts/" + m).then().statusCode(200).body("dataType", equalTo("ARM_SMMUV3")).body("viommuId", equalTo(v))
+                .body("data.type", equalTo("ARM_SMMUV3")).body("data.ste", equalTo(List.of("0x40000000b", "0x0")));
+        as(s.ctx).get(s.url + "/nested-hwpts/" + n).then().statusCode(200).body("data.type", equalTo("VTD_S1"))
+                .body("data.flags", equalTo(List.of())).body("data.pgtblAddr", equalTo("0x100000")).body("data.addrWidth", equalTo(48));
         s.delete("/viommus/" + v).statusCode(409).body("errno", equalTo("EBUSY"));
         IoasStandIn.attach(s.ctx, s.smmuA, m);
         s.delete("/nested-hwpts/" + m).statusCode(409).body("errno", equalTo("EBUSY"));

@@ -140,13 +140,36 @@ public class NestedHwptResource {
     @Path("{id}")
     @WithSession
     public Uni<NestedView> get(@PathParam("ctx") String ctx, @PathParam("id") int id) {
-        return NestedHwpt.get(ctx, id).map(n -> {
-            try {
-                return new NestedView(n.id, n.deviceId, n.viommuId, n.parentHwptId, n.dataType, JSON.readTree(n.data));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        return NestedHwpt.get(ctx, id).map(n -> new NestedView(n.id, n.deviceId, n.viommuId, n.parentHwptId, n.dataType, dataView(n)));
+    }
+
+    /** The data in the request's shape, u64 values as "0x…" (API.md), whatever the stored record looks like. */
+    static JsonNode dataView(NestedHwpt n) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
+            out.put("type", n.dataType);
+            if (n.dataType.equals("VTD_S1")) {
+                NestedDomainCreate.VtdS1 v = JSON.readValue(n.data, NestedDomainCreate.VtdS1.class);
+                var flags = out.putArray("flags");
+                if (v.sre()) {
+                    flags.add("SRE");
+                }
+                if (v.eafe()) {
+                    flags.add("EAFE");
+                }
+                if (v.wpe()) {
+                    flags.add("WPE");
+                }
+                out.put("pgtblAddr", U64.of(v.pgtblAddr()).hex());
+                out.put("addrWidth", v.addrWidth());
+            } else {
+                NestedDomainCreate.SmmuSte ste = JSON.readValue(n.data, NestedDomainCreate.SmmuSte.class);
+                out.putArray("ste").add(U64.of(ste.word0()).hex()).add(U64.of(ste.word1()).hex());
             }
-        });
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("stored data of nested HWPT " + n.id, e);
+        }
     }
 
     /** IOMMU_DESTROY: EBUSY while devices are attached (ioas-service holds them); hw-sim drops the domain. */
