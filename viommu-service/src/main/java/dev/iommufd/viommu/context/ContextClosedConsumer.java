@@ -4,13 +4,11 @@ import dev.iommufd.contract.events.ContextClosed;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.viommu.nested.NestedHwpt;
 import dev.iommufd.viommu.vdevice.Vdevice;
-import dev.iommufd.viommu.veventq.EventRings;
 import dev.iommufd.viommu.veventq.Veventq;
 import dev.iommufd.viommu.viommu.Viommu;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -21,9 +19,6 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  */
 @ApplicationScoped
 public class ContextClosedConsumer {
-    @Inject
-    EventRings rings;
-
     @Incoming("contexts")
     public Uni<Void> onEvent(String json) {
         if (!(EventJson.read(json).payload() instanceof ContextClosed closed)) {
@@ -34,7 +29,6 @@ public class ContextClosedConsumer {
                         .call(() -> NestedHwpt.delete("contextId", ctx))
                         .call(() -> Vdevice.delete("contextId", ctx))
                         .call(() -> Viommu.delete("contextId", ctx)))
-                .invoke(() -> rings.dropContext(ctx))
                 .replaceWithVoid();
     }
 }
