@@ -15,7 +15,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * {@code arm_vmaster_report_event}: physical SID → the vdevice bound to it → its vIOMMU → that
  * vIOMMU's ARM_SMMUV3 vEVENTQ; the record's StreamID (evt[0] bits 63:32) becomes the vSID. An
  * event with no vdevice, no queue, or from VT-d (no VT-d vEVENTQ type) is dropped and counted
- * ({@code iommufd_viommu_events_dropped_total{reason}}).
+ * ({@code iommufd_viommu_events_dropped_total{reason}}); reports are counted by outcome
+ * ({@code iommufd_viommu_events_reported_total{outcome=queued|lost}}).
  *
  * <p>One consumer group for all replicas (committed offsets, from the earliest record when it is
  * new): events published while the service was down arrive after its restart, and each event goes
@@ -44,7 +45,10 @@ public class HwEventConsumer {
         }
         return store.report(env, e).invoke(o -> {
             switch (o.result()) {
-                case QUEUED, LOST -> streams.wake(o.ctx(), o.queue());
+                case QUEUED, LOST -> {
+                    meters.counter("iommufd.viommu.events.reported", "outcome", o.result().name().toLowerCase(Locale.ROOT)).increment();
+                    streams.wake(o.ctx(), o.queue());
+                }
                 case NO_VDEVICE, NO_VEVENTQ -> dropped(o.result().name().toLowerCase(Locale.ROOT));
                 case DUPLICATE -> meters.counter("iommufd.viommu.events.duplicates").increment();
             }

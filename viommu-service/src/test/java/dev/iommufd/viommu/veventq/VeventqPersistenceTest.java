@@ -194,6 +194,8 @@ class VeventqPersistenceTest {
     void routedWithTheVsidOverflowLeavesAMarkerAndReadsConsumeFromTheHead() throws Exception {
         Queue q = new Queue(2);
         assertEquals("next=0 events=0", q.rows());
+        double queued = metric("iommufd_viommu_events_reported_total{outcome=\"queued\"}");
+        double lost = metric("iommufd_viommu_events_reported_total{outcome=\"lost\"}");
         double noVdevice = metric("iommufd_viommu_events_dropped_total{reason=\"no_vdevice\"}");
         publish(q.fault(0x10, 0x9000));                         // SID 0x10: no vdevice in this context → dropped, no sequence taken
         for (int i = 1; i <= 3; i++) {
@@ -226,6 +228,8 @@ class VeventqPersistenceTest {
         eventually(q::rows, r -> r.startsWith("next=8"));
         assertEquals("{\"events\":[" + json(5, "0x6000", "0x500000010") + "," + json(6, "0x7000", "0x500000010") + "," + marker(7) + "]}",
                 q.body("?max=3"));
+        assertEquals(queued + 5, eventually(() -> metric("iommufd_viommu_events_reported_total{outcome=\"queued\"}"), m -> m >= queued + 5));
+        assertEquals(lost + 3, eventually(() -> metric("iommufd_viommu_events_reported_total{outcome=\"lost\"}"), m -> m >= lost + 3));
         as("another-" + q.ctx).get(q.events).then().statusCode(404).body("errno", equalTo("ENOENT"));
         as(q.ctx).get(q.url + "/veventqs/999999/events").then().statusCode(404).body("errno", equalTo("ENOENT"));
     }
