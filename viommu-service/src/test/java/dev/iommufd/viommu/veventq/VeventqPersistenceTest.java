@@ -276,6 +276,44 @@ class VeventqPersistenceTest {
                 + json(2, "0x4000", "0x500000010") + "]}", q.body(""));
     }
 
+    @Test
+    void concurrentReadersWhileEventsArriveGetEveryEntryOnceInQueueOrder() throws Exception {
+        Queue q = new Queue(1000);
+        int n = 150;
+        java.util.concurrent.atomic.AtomicBoolean allStored = new java.util.concurrent.atomic.AtomicBoolean();
+        List<CompletableFuture<List<Integer>>> readers = new ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            readers.add(CompletableFuture.supplyAsync(() -> {
+                List<Integer> seen = new ArrayList<>();
+                while (true) {
+                    boolean last = allStored.get();   // read before the call: after it, an empty answer means drained
+                    List<Integer> got = as(q.ctx).get(q.events + "?max=3").then().statusCode(200).extract().jsonPath()
+                            .getList("events.sequence", Integer.class);
+                    seen.addAll(got);
+                    if (got.isEmpty() && last) {
+                        return seen;
+                    }
+                }
+            }));
+        }
+        for (int i = 0; i < n; i++) {
+            publish(q.fault(8, (i + 1) * 0x1000L));
+        }
+        assertTrue(eventually(q::rows, r -> r.startsWith("next=" + n)).startsWith("next=" + n));
+        allStored.set(true);
+        List<Integer> all = new ArrayList<>();
+        for (CompletableFuture<List<Integer>> f : readers) {
+            List<Integer> seen = f.get(60, TimeUnit.SECONDS);
+            for (int i = 1; i < seen.size(); i++) {
+                assertTrue(seen.get(i) > seen.get(i - 1), "each reader gets the queue's order: " + seen);
+            }
+            all.addAll(seen);
+        }
+        all.sort(null);
+        assertEquals(java.util.stream.IntStream.range(0, n).boxed().toList(), all, "every entry exactly once, none lost (depth not reached)");
+        assertEquals("next=" + n + " events=0", q.rows());
+    }
+
     /** A minimal SSE client on Vert.x: one {@code data:} JSON per message; {@code ended} completes when the server closes. */
     static final class SseClient implements AutoCloseable {
         final Vertx vertx = Vertx.vertx();
