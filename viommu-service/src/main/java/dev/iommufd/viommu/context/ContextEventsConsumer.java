@@ -6,13 +6,11 @@ import dev.iommufd.contract.events.EventPayload;
 import dev.iommufd.contract.events.VdeviceGone;
 import dev.iommufd.viommu.nested.NestedHwpt;
 import dev.iommufd.viommu.vdevice.Vdevice;
-import dev.iommufd.viommu.veventq.EventRings;
 import dev.iommufd.viommu.veventq.Veventq;
 import dev.iommufd.viommu.viommu.Viommu;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -28,9 +26,6 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  */
 @ApplicationScoped
 public class ContextEventsConsumer {
-    @Inject
-    EventRings rings;
-
     @Incoming("contexts")
     public Uni<Void> onEvent(String json) {
         EventPayload p = EventJson.read(json).payload();
@@ -46,7 +41,6 @@ public class ContextEventsConsumer {
                         .call(() -> NestedHwpt.delete("contextId", ctx))
                         .call(() -> Vdevice.delete("contextId", ctx))
                         .call(() -> Viommu.delete("contextId", ctx)))
-                .invoke(() -> rings.dropContext(ctx))
                 .replaceWithVoid();
     }
 }

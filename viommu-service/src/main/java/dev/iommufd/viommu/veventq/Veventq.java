@@ -11,7 +11,10 @@ import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 
-/** A vEVENTQ object (persisted); its events are in memory ({@link EventRings}). */
+/**
+ * A vEVENTQ object. Its entries and ring counters ({@code next_sequence}, {@code events}, not
+ * mapped here) are {@link VeventqStore}'s; deleting the row deletes the entries (FK cascade).
+ */
 @Entity
 @Table(name = "veventqs")
 @IdClass(Viommu.Key.class)

@@ -8,7 +8,6 @@ import dev.iommufd.viommu.ioas.IoasNesting;
 import dev.iommufd.viommu.ioas.Lifecycle;
 import dev.iommufd.viommu.veventq.EventRing.Entry;
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -29,8 +28,9 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
  * Virtual event queues (IOMMU_VEVENTQ_ALLOC): one per type per vIOMMU (EEXIST, checked in
- * ioas-service with the vIOMMU's reference), depth 1..2^19. Reading consumes; the SSE stream
- * consumes too (one message per entry). The LOST_EVENTS marker is an entry without data.
+ * ioas-service with the vIOMMU's reference), depth 1..2^19. The entries are in PostgreSQL
+ * ({@link VeventqStore}). Reading consumes; the SSE stream consumes too (one message per entry).
+ * The LOST_EVENTS marker is an entry without data.
  */
 @Path("/v1/contexts/{ctx}/veventqs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -49,7 +49,10 @@ public class VeventqResource {
     Lifecycle life;
 
     @Inject
-    EventRings rings;
+    VeventqStore store;
+
+    @Inject
+    EventStreams streams;
 
     @POST
     public Uni<Response> alloc(@PathParam("ctx") String ctx, AllocRequest req) {
@@ -77,35 +80,26 @@ public class VeventqResource {
 
     @GET
     @Path("{id}/events")
-    @WithSession
     public Uni<Map<String, List<Map<String, Object>>>> events(@PathParam("ctx") String ctx, @PathParam("id") int id,
                                                               @QueryParam("max") Integer max) {
         if (max != null && max < 1) {
             throw ErrnoException.of(Errno.EINVAL, "max must be positive");
         }
-        return Veventq.get(ctx, id).map(q -> Map.of("events",
-                rings.of(q).take(max == null ? Integer.MAX_VALUE : max).stream().map(VeventqResource::view).toList()));
+        return store.consume(ctx, id, max == null ? Integer.MAX_VALUE : max)
+                .map(entries -> Map.of("events", entries.stream().map(VeventqResource::view).toList()));
     }
 
-    /** Server-Sent Events: every entry as it arrives (consumed), one per message. */
+    /**
+     * Server-Sent Events: every entry as it arrives (consumed), one per message; also entries
+     * another replica stored ({@link EventStreams}). A missing queue is 404 before the stream
+     * starts ({@link StreamQueueCheck}); the stream ends when the queue goes.
+     */
     @GET
     @Path("{id}/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<Map<String, Object>> stream(@PathParam("ctx") String ctx, @PathParam("id") int id) {
-        return Panache.withSession(() -> Veventq.get(ctx, id)).toMulti().flatMap(q -> {
-            EventRing ring = rings.of(q);
-            return Multi.createFrom().<Map<String, Object>>emitter(em -> {
-                Runnable drain = () -> {
-                    for (Entry e : ring.take(Integer.MAX_VALUE)) {
-                        em.emit(view(e));
-                    }
-                };
-                ring.listen(drain);
-                em.onTermination(() -> ring.unlisten(drain));
-                drain.run();
-            });
-        });
+        return streams.open(ctx, id).map(VeventqResource::view);
     }
 
     static Map<String, Object> view(Entry e) {
@@ -130,9 +124,7 @@ public class VeventqResource {
     @Path("{id}")
     public Uni<Response> destroy(@PathParam("ctx") String ctx, @PathParam("id") int id) {
         return life.destroy(ctx, id, () -> Veventq.get(ctx, id),
-                () -> Veventq.delete("contextId = ?1 and id = ?2", ctx, id), q -> {
-                    rings.drop(ctx, id);
-                    return null;
-                });
+                // the entries go with the row (ON DELETE CASCADE); open streams then end
+                () -> Veventq.delete("contextId = ?1 and id = ?2", ctx, id), q -> null);
     }
 }
