@@ -10,6 +10,7 @@ import dev.iommufd.sim.platform.Platform;
 import dev.iommufd.sim.pri.PriQueue;
 import java.time.Clock;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -33,12 +34,20 @@ public final class DmaEngine {
     /** Sends an event (page request, hardware event) and returns once the broker has it. */
     public interface Publisher {
         void publish(EventEnvelope event);
+
+        /** Hands the event to the producer without waiting; completes once the broker has it. */
+        default CompletableFuture<Void> send(EventEnvelope event) {
+            publish(event);
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
     private final Platform platform;
     private final Publisher publisher;
     private final Clock clock;
     private final SequenceClock sequence = new SequenceClock();
+    /** Numbering and hand-off happen together under it: consumers drop a sequence below one they already have. */
+    private final Object sendOrder = new Object();
 
     public DmaEngine(Platform platform, Publisher publisher, Clock clock) {
         this.platform = platform;
@@ -54,7 +63,7 @@ public final class DmaEngine {
         try {
             while (true) {
                 PriQueue.Group g;
-                EventEnvelope request;
+                PageRequest request;
                 DmaStep.PageMiss miss;
                 DmaResult finished = null;
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(priTimeoutMs);
@@ -89,8 +98,8 @@ public final class DmaEngine {
                             continue; // taken by another DMA between the two looks
                         }
                         g = platform.openPageRequest(rid, job.pasid(), miss);
-                        request = envelope(miss.domain(), new PageRequest(platform.iommuOf(rid), rid, job.pasid(), g.grpid(),
-                                !job.write(), job.write(), false, job.priv(), miss.page(), true, miss.domain(), miss.faultId()));
+                        request = new PageRequest(platform.iommuOf(rid), rid, job.pasid(), g.grpid(),
+                                !job.write(), job.write(), false, job.priv(), miss.page(), true, miss.domain(), miss.faultId());
                     }
                 }
                 if (finished != null) {
@@ -99,7 +108,7 @@ public final class DmaEngine {
                 }
                 requests++;
                 try {
-                    publisher.publish(request);
+                    send(request.domain(), request);
                 } catch (RuntimeException e) {
                     synchronized (platform) {
                         platform.pri(rid).abandon(g);
@@ -140,44 +149,57 @@ public final class DmaEngine {
     /** POST …/page-requests: one request into the attachment's fault queue; returns the event sent. */
     public EventEnvelope injectPageRequest(String rid, Integer pasid, int grpid, boolean read, boolean write, boolean exec,
                                            boolean priv, long addr, boolean last) {
-        EventEnvelope request;
+        PageRequest request;
         PriQueue.Group g;
         synchronized (platform) {
             g = platform.injectPageRequest(rid, pasid, grpid, addr, last);
-            request = envelope(g.domain(), new PageRequest(platform.iommuOf(rid), rid, pasid, grpid, read, write, exec, priv,
-                    addr & -4096L, last, g.domain(), g.faultId()));
+            request = new PageRequest(platform.iommuOf(rid), rid, pasid, grpid, read, write, exec, priv,
+                    addr & -4096L, last, g.domain(), g.faultId());
         }
         try {
-            publisher.publish(request);
+            return send(g.domain(), request);
         } catch (RuntimeException e) {
             synchronized (platform) {
                 platform.pri(rid).abandon(g); // never sent: it must not hold the budget forever
             }
             throw e;
         }
-        return request;
     }
 
     /** POST /v1/hw/iommus/{id}/events: one hardware event record; returns the event sent. */
     public EventEnvelope injectEvent(String iommu, String rid, String type, long addr, Integer pasid) {
-        EventEnvelope e;
+        HwEvent ev;
         synchronized (platform) {
-            HwEvent ev = platform.injectEvent(iommu, rid, type, addr, pasid);
-            e = envelope(ev.domain(), ev);
+            ev = platform.injectEvent(iommu, rid, type, addr, pasid);
         }
-        publisher.publish(e);
-        return e;
+        return send(ev.domain(), ev);
     }
 
     private void publishEvents(DmaJob job) {
         for (HwEvent ev : job.events()) {
             try {
-                publisher.publish(envelope(ev.domain(), ev));
+                send(ev.domain(), ev);
             } catch (RuntimeException e) {
                 LOG.warnf("hardware event of %s not published: %s", ev.rid(), e.getMessage());
             }
         }
         job.events().clear();
+    }
+
+    /** Numbers {@code payload} and hands it off in one step, then waits for the broker. */
+    private EventEnvelope send(String domain, EventPayload payload) {
+        EventEnvelope e;
+        CompletableFuture<Void> acked;
+        synchronized (sendOrder) {
+            e = envelope(domain, payload);
+            acked = publisher.send(e);
+        }
+        try {
+            acked.join();
+        } catch (java.util.concurrent.CompletionException x) {
+            throw x.getCause() instanceof RuntimeException r ? r : x;
+        }
+        return e;
     }
 
     private EventEnvelope envelope(String domain, EventPayload payload) {

@@ -13,6 +13,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
@@ -32,8 +33,14 @@ public class HwPublisher implements DmaEngine.Publisher {
 
     @Override
     public void publish(EventEnvelope e) {
+        send(e).join();
+    }
+
+    /** The hand-off happens in this call (the engine numbers and hands off under one lock); the future follows the ack. */
+    @Override
+    public CompletableFuture<Void> send(EventEnvelope e) {
         MutinyEmitter<String> out = e.payload() instanceof PageRequest ? pageRequests : events;
-        out.sendMessageAndAwait(KafkaRecord.of(e.key(), EventJson.write(e)));
+        return out.sendMessage(KafkaRecord.of(e.key(), EventJson.write(e))).subscribeAsCompletionStage();
     }
 
     /** The DMA engine over the platform, publishing through this edge. */

@@ -273,4 +273,26 @@ class DmaEngineTest {
         assertEquals(digest, p.digest());
         assertNull(p.pri(STORAGE));
     }
+
+    @Test
+    void eventsReachThePublisherInSequenceOrderFromConcurrentThreads() throws Exception {
+        // consumers keep the highest sequence per (source, key) and drop anything below it
+        List<Thread> ts = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread th = new Thread(() -> {
+                for (int i = 0; i < 200; i++) {
+                    engine.injectEvent("smmu0", "0001:00:01.0", "F_TRANSLATION", 0x1000L * i, null);
+                }
+            });
+            ts.add(th);
+            th.start();
+        }
+        for (Thread th : ts) {
+            th.join();
+        }
+        assertEquals(1600, sent.size());
+        for (int i = 1; i < sent.size(); i++) {
+            assertTrue(sent.get(i).sequence() > sent.get(i - 1).sequence(), "sequence order at " + i);
+        }
+    }
 }
