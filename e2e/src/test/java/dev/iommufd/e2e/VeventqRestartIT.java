@@ -78,6 +78,10 @@ class VeventqRestartIT {
         int v = create(viommu("/viommus"), "{\"type\":\"ARM_SMMUV3\",\"deviceId\":" + dev + ",\"hwptId\":" + parent + "}");
         create(viommu("/vdevices"), "{\"viommuId\":" + v + ",\"deviceId\":" + dev + ",\"virtId\":\"0x20\"}");
         int q = create(viommu("/veventqs"), "{\"viommuId\":" + v + ",\"type\":\"ARM_SMMUV3\",\"depth\":16}");
+        // only a device attached to a nested HWPT of the vIOMMU reports to the guest
+        int nested = create(viommu("/nested-hwpts"), "{\"deviceId\":" + dev + ",\"ptId\":" + v
+                + ",\"data\":{\"type\":\"ARM_SMMUV3\",\"ste\":[\"0xb\",\"0x0\"]}}");
+        as().body("{\"ptId\":" + nested + "}").put(ioas("/devices/" + dev + "/attachment")).then().statusCode(200);
 
         inject("0x1000");
         long end = System.nanoTime() + 30_000_000_000L;

@@ -334,16 +334,29 @@ class NestingApiTest {
         double noVdevice = dropped("no_vdevice");
         FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:02.0", 0x10, null, null, "F_TRANSLATION", 0x10, 0x9000, List.of(0x10L | (0x10L << 32), 0L, 0L, 0L)));
         assertTrue(eventually(() -> dropped("no_vdevice"), d -> d > noVdevice) > noVdevice, "an event without vdevice is dropped and counted");
+        // as arm_smmu_handle_evt: only a device attached to a nested HWPT of the vIOMMU (vmaster) reports, and no stage-2 fault
+        double notNested = dropped("not_nested");
+        FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:01.0", 0x8, null, s.ctx + "/" + s.smmuParent, "F_TRANSLATION", 0x10, 0x9000,
+                List.of(0x10L | (0x8L << 32), 0L, 0x9000L, 0L)));
+        assertTrue(eventually(() -> dropped("not_nested"), d -> d > notNested) > notNested, "attached to the parent: the host's event");
+        int nested = s.smmuNested(s.smmuA, v, "0xb");
+        String dom = s.ctx + "/" + nested;
+        double stage2 = dropped("stage2");
+        FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:01.0", 0x8, null, dom, "F_TRANSLATION", 0x10, 0x9000,
+                List.of(0x10L | (0x8L << 32), 1L << 39, 0x9000L, 0L)));
+        assertTrue(eventually(() -> dropped("stage2"), d -> d > stage2) > stage2, "a stage-2 fault is the host's");
         for (int i = 1; i <= 3; i++) {
-            FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:01.0", 0x8, null, null, "F_TRANSLATION", 0x10, i * 0x1000L,
+            FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:01.0", 0x8, null, dom, "F_TRANSLATION", 0x10, i * 0x1000L,
                     List.of(0x10L | (0x8L << 32), 0L, i * 0x1000L, 0L)));
         }
         // a sentinel behind them (same partition, handled in order): SID 0x10 now has a vdevice in a vIOMMU without vEVENTQ;
         // other tests on the shared broker cannot produce that reason, so once it is counted the three are queued
         int v2 = s.viommu("ARM_SMMUV3", s.smmuB, s.smmuParent);
         s.vdevice(v2, s.smmuB, "0x9");
+        int nested2 = s.smmuNested(s.smmuB, v2, "0xb");
         double noQueue = dropped("no_veventq");
-        FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:02.0", 0x10, null, null, "F_TRANSLATION", 0x10, 0x9000, List.of(0x10L | (0x10L << 32), 0L, 0L, 0L)));
+        FakeHw.publish("smmu0", s.ctx, new HwEvent("smmu0", "0001:00:02.0", 0x10, null, s.ctx + "/" + nested2, "F_TRANSLATION", 0x10, 0x9000,
+                List.of(0x10L | (0x10L << 32), 0L, 0L, 0L)));
         assertEquals(noQueue + 1, eventually(() -> dropped("no_veventq"), d -> d > noQueue));
         List<Object> seen = eventually(() -> as(s.ctx).get(events + "?max=1").then().statusCode(200).extract().<List<Object>>path("events"),
                 l -> !l.isEmpty());

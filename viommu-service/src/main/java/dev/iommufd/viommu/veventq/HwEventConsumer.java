@@ -13,8 +13,10 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 /**
  * Hardware events from hw-sim ({@code iommufd.hw.events}) into vEVENTQs, as the kernel's
  * {@code arm_vmaster_report_event}: physical SID → the vdevice bound to it → its vIOMMU → that
- * vIOMMU's ARM_SMMUV3 vEVENTQ; the record's StreamID (evt[0] bits 63:32) becomes the vSID. An
- * event with no vdevice, no queue, or from VT-d (no VT-d vEVENTQ type) is dropped and counted
+ * vIOMMU's ARM_SMMUV3 vEVENTQ; the record's StreamID (evt[0] bits 63:32) becomes the vSID. As
+ * {@code arm_smmu_handle_evt}, only a device attached to a nested HWPT of that vIOMMU (its
+ * {@code vmaster}) reports to the guest, and never a stage-2 fault (word 1 bit 39). An event with
+ * no vdevice, not nested, stage 2, no queue, or from VT-d (no VT-d vEVENTQ type) is dropped and counted
  * ({@code iommufd_viommu_events_dropped_total{reason}}); reports are counted by outcome
  * ({@code iommufd_viommu_events_reported_total{outcome=queued|lost}}).
  *
@@ -49,7 +51,7 @@ public class HwEventConsumer {
                     meters.counter("iommufd.viommu.events.reported", "outcome", o.result().name().toLowerCase(Locale.ROOT)).increment();
                     streams.wake(o.ctx(), o.queue());
                 }
-                case NO_VDEVICE, NO_VEVENTQ -> dropped(o.result().name().toLowerCase(Locale.ROOT));
+                case NO_VDEVICE, NOT_NESTED, STAGE2, NO_VEVENTQ -> dropped(o.result().name().toLowerCase(Locale.ROOT));
                 case DUPLICATE -> meters.counter("iommufd.viommu.events.duplicates").increment();
             }
         }).replaceWithVoid();

@@ -37,7 +37,7 @@ public class VeventqStore {
     Pool pool;
 
     /** What became of a hardware event. */
-    public enum Result { QUEUED, LOST, DUPLICATE, NO_VDEVICE, NO_VEVENTQ }
+    public enum Result { QUEUED, LOST, DUPLICATE, NO_VDEVICE, NOT_NESTED, STAGE2, NO_VEVENTQ }
 
     /** {@code ctx}/{@code queue}: the queue it went to (QUEUED, LOST), else null. */
     public record Outcome(Result result, String ctx, Integer queue) {
@@ -66,7 +66,12 @@ public class VeventqStore {
                         Row vd = rs.iterator().next();
                         String ctx = vd.getString("context_id");
                         long virtId = vd.getLong("virt_id");
-                        return c.preparedQuery("SELECT " + STATE + " FROM viommu.veventqs q"
+                        if (stage2(e)) {
+                            return Uni.createFrom().item(Outcome.of(Result.STAGE2));
+                        }
+                        return nestedOfViommu(c, ctx, e.domain(), vd.getInteger("viommu_id")).flatMap(nested -> !nested
+                                ? Uni.createFrom().item(Outcome.of(Result.NOT_NESTED))
+                                : c.preparedQuery("SELECT " + STATE + " FROM viommu.veventqs q"
                                         + " WHERE context_id = $1 AND viommu_id = $2 AND type = $3 FOR UPDATE")
                                 .execute(Tuple.of(ctx, vd.getInteger("viommu_id"), TYPE))
                                 .flatMap(qs -> {
@@ -76,9 +81,33 @@ public class VeventqStore {
                                     Row q = qs.iterator().next();
                                     VEvent ev = new VEvent(virtId, e.type(), e.code(), e.addr(), withVsid(e.evt(), virtId));
                                     return apply(c, ctx, q.getInteger("id"), state(q), ev);
-                                });
+                                }));
                     });
         }));
+    }
+
+    /** Stage-2 faults (SMMUv3 event record word 1, bit 39 "S2") are the host's, never the guest's. */
+    static boolean stage2(HwEvent e) {
+        return e.evt() != null && e.evt().size() > 1 && (e.evt().get(1) >>> 39 & 1) == 1;
+    }
+
+    /**
+     * As the kernel's {@code master->vmaster}: only a device attached to a nested HWPT of the
+     * vdevice's vIOMMU reports to the guest. {@code domain} is what hw-sim had it attached to
+     * ({@code <ctx>/<hwpt id>}).
+     */
+    private static Uni<Boolean> nestedOfViommu(SqlConnection c, String ctx, String domain, int viommuId) {
+        if (domain == null || !domain.startsWith(ctx + "/")) {
+            return Uni.createFrom().item(false);
+        }
+        int id;
+        try {
+            id = Integer.parseInt(domain.substring(ctx.length() + 1));
+        } catch (NumberFormatException notOurs) {
+            return Uni.createFrom().item(false);
+        }
+        return c.preparedQuery("SELECT 1 FROM viommu.nested_hwpts WHERE context_id = $1 AND id = $2 AND viommu_id = $3")
+                .execute(Tuple.of(ctx, id, viommuId)).map(r -> r.size() > 0);
     }
 
     private static Uni<Outcome> apply(SqlConnection c, String ctx, int id, EventRing ring, VEvent ev) {

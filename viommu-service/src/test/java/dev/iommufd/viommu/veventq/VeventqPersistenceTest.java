@@ -105,6 +105,9 @@ class VeventqPersistenceTest {
         final int parent = IoasStandIn.pagingHwpt(ctx, "smmu0", "ARM_SMMUV3", true);
         final int viommu = created("/viommus", "{\"type\":\"ARM_SMMUV3\",\"deviceId\":" + devA + ",\"hwptId\":" + parent + "}");
         final int vdev = created("/vdevices", "{\"viommuId\":" + viommu + ",\"deviceId\":" + devA + ",\"virtId\":\"0x5\"}");
+        /** The nested HWPT the devices are attached to in hw-sim (only then do their events reach the guest). */
+        final int nested = created("/nested-hwpts", "{\"deviceId\":" + devA + ",\"ptId\":" + viommu
+                + ",\"data\":{\"type\":\"ARM_SMMUV3\",\"ste\":[\"0xb\",\"0x0\"]}}");
         final int id;
         final String events;
 
@@ -119,7 +122,7 @@ class VeventqPersistenceTest {
 
         /** A fault of SID {@code sid} at {@code addr} as hw-sim records it (evt[0]: type, StreamID in 63:32). */
         EventEnvelope fault(int sid, long addr) {
-            return envelope(ctx, new HwEvent("smmu0", sid == 8 ? "0001:00:01.0" : "0001:00:02.0", sid, null, ctx + "/9", "F_TRANSLATION",
+            return envelope(ctx, new HwEvent("smmu0", sid == 8 ? "0001:00:01.0" : "0001:00:02.0", sid, null, ctx + "/" + nested, "F_TRANSLATION",
                     0x10, addr, List.of(0x10L | ((long) sid << 32), 0L, addr, 0L)));
         }
 
