@@ -186,7 +186,7 @@ class NestedIT {
         as().delete(ioas("/devices/" + dev)).then().statusCode(204);
         // viommu-service drops its row on VDEVICE_GONE (ioas-service's outbox → iommufd.contexts): soon, not at once
         int status = 200;
-        for (long end = System.nanoTime() + 10_000_000_000L; status != 404 && System.nanoTime() < end; Thread.sleep(100)) {
+        for (long until = System.nanoTime() + 10_000_000_000L; status != 404 && System.nanoTime() < until; Thread.sleep(100)) {
             status = as().get(viommu("/vdevices/" + vd)).then().extract().statusCode();
         }
         assertEquals(404, status, "VDEVICE_GONE reached viommu-service");
