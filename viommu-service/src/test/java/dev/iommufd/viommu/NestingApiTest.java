@@ -322,6 +322,10 @@ class NestingApiTest {
         Setup s = new Setup();
         int v = s.viommu("ARM_SMMUV3", s.smmuA, s.smmuParent);
         s.refused(404, "ENOENT", "/veventqs", "{\"viommuId\":999,\"type\":\"ARM_SMMUV3\",\"depth\":2}");
+        // the kernel's order: type (EOPNOTSUPP) before depth (EINVAL) before the vIOMMU (ENOENT)
+        s.refused(422, "EOPNOTSUPP", "/veventqs", "{\"viommuId\":999,\"type\":\"DEFAULT\",\"depth\":0}");
+        s.refused(400, "EINVAL", "/veventqs", "{\"viommuId\":999,\"type\":\"ARM_SMMUV3\",\"depth\":0}");
+        s.refused(400, "EINVAL", "/veventqs", "{\"viommuId\":" + v + ",\"type\":\"ARM_SMMUV3\",\"depth\":524289}");
         int q = s.created("/veventqs", "{\"viommuId\":" + v + ",\"type\":\"ARM_SMMUV3\",\"depth\":2}");
         s.refused(409, "EEXIST", "/veventqs", "{\"viommuId\":" + v + ",\"type\":\"ARM_SMMUV3\",\"depth\":2}");
         s.vdevice(v, s.smmuA, "0x5");

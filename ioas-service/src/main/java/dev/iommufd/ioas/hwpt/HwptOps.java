@@ -62,9 +62,7 @@ public final class HwptOps {
             if (f == null || f.type() != ObjectType.FAULT) {
                 throw ErrnoException.of(Errno.ENOENT, "no fault queue %s", faultId);
             }
-        } else if (faultId != null) {
-            throw ErrnoException.of(Errno.EINVAL, "faultId given without FAULT_ID_VALID");
-        }
+        } // without FAULT_ID_VALID a faultId is ignored, as the kernel reads fault_id only with the flag
         HwptPagingObject h = create(state, ioas, iommu, flags, false, flags.contains(Flag.FAULT_ID_VALID) ? faultId : null);
         if (h.faultId != null) {
             state.find(faultId).users++;

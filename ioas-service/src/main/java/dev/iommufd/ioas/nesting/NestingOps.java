@@ -121,9 +121,7 @@ public final class NestingOps {
             if (f == null || f.type() != ObjectType.FAULT) {
                 throw ErrnoException.of(Errno.ENOENT, "no fault queue %s", faultId);
             }
-        } else if (faultId != null) {
-            throw ErrnoException.of(Errno.EINVAL, "faultId given without FAULT_ID_VALID");
-        }
+        } // without FAULT_ID_VALID a faultId is ignored, as the kernel reads fault_id only with the flag
         NestedHwptObject n = new NestedHwptObject();
         n.iommu = dev.iommu;
         n.iommuType = iommu.type().name();

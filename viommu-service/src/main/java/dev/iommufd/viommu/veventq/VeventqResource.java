@@ -60,11 +60,12 @@ public class VeventqResource {
         int viommuId = Require.field(req.viommuId(), "viommuId");
         String type = Require.field(req.type(), "type");
         long depth = Require.field(req.depth(), "depth");
-        if (depth == 0 || depth > MAX_DEPTH || depth < 0) {
-            throw ErrnoException.of(Errno.EINVAL, "depth must be 1..%d", MAX_DEPTH);
-        }
+        // iommufd_veventq_alloc's order: the type, then the depth, then the vIOMMU
         if (!type.equals(VeventqType.ARM_SMMUV3.name())) {
             throw ErrnoException.of(Errno.EOPNOTSUPP, "vEVENTQ type %s not supported", type);
+        }
+        if (depth == 0 || depth > MAX_DEPTH || depth < 0) {
+            throw ErrnoException.of(Errno.EINVAL, "depth must be 1..%d", MAX_DEPTH);
         }
         return life.remote(() -> life.ioas().veventq(ctx, new IoasNesting.VeventqRequest(viommuId, type)))
                 .flatMap(a -> life.orRelease(ctx, a.id(), () -> Panache.withTransaction(() -> {
