@@ -11,7 +11,6 @@ import dev.iommufd.viommu.hw.HwQueue;
 import dev.iommufd.viommu.ioas.IoasNesting;
 import dev.iommufd.viommu.ioas.Lifecycle;
 import dev.iommufd.viommu.nested.NestedHwpt;
-import dev.iommufd.viommu.vdevice.Vdevice;
 import dev.iommufd.viommu.viommu.Viommu;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -195,13 +194,7 @@ public class Invalidations {
     public Uni<Map<String, Integer>> smmu(String ctx, int id, JsonNode body) {
         long start = System.nanoTime();
         Request req = request(body);
-        return withEntryNum0(Panache.withSession(() -> Viommu.<Viommu>find("contextId = ?1 and id = ?2", ctx, id).firstResult()
-                .flatMap(v -> v == null ? Uni.createFrom().item(new Target(null, Map.of()))
-                        : Vdevice.<Vdevice>list("contextId = ?1 and viommuId = ?2", ctx, id).map(vds -> {
-                            Map<Long, Integer> sids = new HashMap<>();
-                            vds.forEach(vd -> sids.put(vd.virtId, vd.sid));
-                            return new Target(v, sids);
-                        })))
+        return withEntryNum0(target(ctx, id)
                 .flatMap(t -> {
                     if (t.viommu() == null) {
                         return notTarget(ctx, id, "a vIOMMU");
@@ -224,6 +217,26 @@ public class Invalidations {
     }
 
     record Target(Viommu viommu, Map<Long, Integer> sids) {}
+
+    /** The vIOMMU and its vdevices' vSID → SID in one query (a row per vdevice, one with nulls when it has none). */
+    static final String TARGET = "select v, d.virtId, d.sid from Viommu v left join Vdevice d on d.contextId = v.contextId and d.viommuId = v.id"
+            + " where v.contextId = ?1 and v.id = ?2";
+
+    private static Uni<Target> target(String ctx, int id) {
+        return Panache.withSession(() -> Panache.getSession().flatMap(s -> s.createSelectionQuery(TARGET, Object[].class)
+                .setParameter(1, ctx).setParameter(2, id).getResultList())).map(rows -> {
+                    if (rows.isEmpty()) {
+                        return new Target(null, Map.of());
+                    }
+                    Map<Long, Integer> sids = new HashMap<>();
+                    for (Object[] r : rows) {
+                        if (r[1] != null) {
+                            sids.put((Long) r[1], (Integer) r[2]);
+                        }
+                    }
+                    return new Target((Viommu) rows.get(0)[0], sids);
+                });
+    }
 
     private Uni<Map<String, Integer>> finish(String iommu, List<EventPayload> cmds, Plan<?> plan, long start) {
         int applied = plan.items().size();
