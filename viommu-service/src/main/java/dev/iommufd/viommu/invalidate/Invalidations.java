@@ -186,9 +186,22 @@ public class Invalidations {
             if (plan.items().isEmpty()) {
                 throw failed(plan.stop(), 0);
             }
-            return life.remote(() -> life.ioas().attached(ctx, id))
+            return attached(ctx, id)
                     .flatMap(devs -> finish(n.iommu, vtdDescriptors(n.iommu, n.domain(), plan.items(), devs.devices()), plan, start));
         }));
+    }
+
+    /** Attached devices of nested HWPTs, read from ioas-service, shared by concurrent calls of one HWPT (SharedRead says why that is exact). */
+    private final SharedRead<String, IoasNesting.AttachedDevices> attachedReads = new SharedRead<>();
+
+    /**
+     * The devices attached to the nested HWPT, as read after this call started: a device attached before
+     * that is in the list, so its ATC is invalidated; one attached later had its ATC dropped by its ATTACH,
+     * which hw-sim applies in queue order (as before, with a read per call).
+     */
+    private Uni<IoasNesting.AttachedDevices> attached(String ctx, int id) {
+        return Uni.createFrom().completionStage(() -> attachedReads.get(ctx + "/" + id,
+                () -> life.remote(() -> life.ioas().attached(ctx, id)).subscribeAsCompletionStage()));
     }
 
     public Uni<Map<String, Integer>> smmu(String ctx, int id, JsonNode body) {
