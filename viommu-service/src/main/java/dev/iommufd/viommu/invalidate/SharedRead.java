@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * value read before it asked: per key one read at a time is in flight; callers arriving meanwhile
  * wait and share the next read, which starts when the current one ends. So each caller's value was
  * read after its call started, exactly as if it had read it itself (a cache could not promise that),
- * and N concurrent callers cost at most two reads in a row instead of N at once. Plain Java.
+ * and N concurrent callers cost at most two reads in a row instead of N at once. A key names one
+ * remote value: the read a round uses is the one its first caller passed. Plain Java.
  */
 public final class SharedRead<K, V> {
     private final class Slot {
