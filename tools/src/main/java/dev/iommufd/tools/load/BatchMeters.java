@@ -19,12 +19,16 @@ public record BatchMeters(long calls, long batches, long entries) {
         long batches = 0;
         long entries = 0;
         for (String line : prometheus.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length < 2 || line.startsWith("#")) {
+            // name{labels} value: labels may hold spaces, other meters values like +Inf; only ours are read
+            int end = 0;
+            while (end < line.length() && (Character.isLetterOrDigit(line.charAt(end)) || line.charAt(end) == '_')) {
+                end++;
+            }
+            String name = line.substring(0, end);
+            if (!name.equals(CALLS) && !name.equals(BATCHES) && !name.equals(ENTRIES)) {
                 continue;
             }
-            String name = f[0].contains("{") ? f[0].substring(0, f[0].indexOf('{')) : f[0];
-            long v = (long) Double.parseDouble(f[1]);
+            long v = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
             switch (name) {
                 case CALLS -> calls += v;
                 case BATCHES -> batches += v;

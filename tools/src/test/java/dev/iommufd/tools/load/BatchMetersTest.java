@@ -18,6 +18,8 @@ class BatchMetersTest {
             iommufd_viommu_invalidation_latency_seconds_count 5952.0
             iommufd_viommu_invalidation_latency_seconds_sum 317.438984426
             http_server_requests_seconds_count{method="POST",uri="/x"} 99.0
+            jvm_info{runtime="OpenJDK Runtime Environment",vendor="Debian",version="17.0.15"} 1.0
+            http_server_requests_seconds_bucket{le="+Inf"} +Inf
             """;
 
     @Test
