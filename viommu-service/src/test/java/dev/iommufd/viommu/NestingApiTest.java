@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iommufd.contract.events.DomainDestroy;
 import dev.iommufd.contract.events.HwEvent;
-import dev.iommufd.contract.events.InvalidateAtc;
+import dev.iommufd.contract.events.InvalidateBatch;
+import dev.iommufd.contract.events.InvalidateBatch.Inv;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.NestedDomainCreate;
 import dev.iommufd.contract.events.SmmuCommands;
@@ -230,9 +231,12 @@ class NestingApiTest {
                         + entry("0x1001", "1") + "," + entry("0x5000", "1") + "]}")
                 .statusCode(400).body("errno", equalTo("EINVAL")).body("entryNum", equalTo(2));
         String domain = s.ctx + "/" + n;
-        List<InvalidateIotlb> iotlb = FakeHw.received(InvalidateIotlb.class).stream().filter(i -> i.domain().equals(domain)).toList();
-        assertEquals(List.of(new InvalidateIotlb("dmar0", domain, Long.decode(a), 0x2000), new InvalidateIotlb("dmar0", domain, 0, 0)), iotlb);
-        assertTrue(FakeHw.received(InvalidateAtc.class).contains(new InvalidateAtc("0000:03:00.0", Long.decode(a), 0x2000)));
+        // the applied prefix, in order, in one INV_BATCH: per entry the nested domain's IOTLB, then the ATS device's ATC
+        List<InvalidateBatch> batches = FakeHw.received(InvalidateBatch.class).stream()
+                .filter(b -> b.invs().stream().anyMatch(i -> domain.equals(i.domain()))).toList();
+        assertEquals(List.of(new InvalidateBatch("dmar0", List.of(Inv.iotlb(domain, Long.decode(a), 0x2000), Inv.atc("0000:03:00.0", Long.decode(a), 0x2000),
+                Inv.iotlb(domain, 0, 0), Inv.atc("0000:03:00.0", 0, 0)))), batches);
+        assertTrue(FakeHw.received(InvalidateIotlb.class).stream().noneMatch(i -> i.domain().equals(domain)), "no single-descriptor records");
         s.post(path, "{\"dataType\":\"VTD_S1\",\"entries\":[" + entry("0x5000", "1") + ",{\"addr\":\"0x6000\",\"npages\":1,\"flags\":[\"LEAF\",\"GLOBAL\"]}]}")
                 .statusCode(422).body("errno", equalTo("EOPNOTSUPP")).body("entryNum", equalTo(1));
         s.post(path, "{\"dataType\":\"VTD_S1\",\"entries\":[" + entry("0x5000", "1") + "," + entry("0x6000", "3") + "]}")

@@ -5,6 +5,7 @@ import dev.iommufd.contract.events.DomainCreate;
 import dev.iommufd.contract.events.DomainDestroy;
 import dev.iommufd.contract.events.EventPayload;
 import dev.iommufd.contract.events.InvalidateAtc;
+import dev.iommufd.contract.events.InvalidateBatch;
 import dev.iommufd.contract.events.HwEvent;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.MapRange;
@@ -166,24 +167,11 @@ public final class Platform {
             }
         } else if (p instanceof InvalidateIotlb i) {
             iommu(i.iommu());
-            iotlbs.get(i.iommu()).invalidate(i.domain(), i.iova(), i.length());
-            // Combined stage-1+stage-2 entries of nested domains over this parent may hold the old
-            // stage 2: they go too, whole (Linux: TLBI_NH_ALL of the VMID and a full ATC flush when
-            // a nest parent changes), since the control plane only knows the parent.
-            for (Nested n : nested.values()) {
-                if (n.parent().equals(i.domain())) {
-                    iotlbs.get(n.iommu()).invalidate(n.id(), 0, 0);
-                    atcs.values().forEach(t -> t.invalidate(n.id(), 0, 0));
-                }
-            }
-            counters.get(i.iommu()).invalidation(i.length() == 0 ? "IOTLB_DOMAIN" : "IOTLB_PAGE");
+            invalidateIotlb(i.iommu(), i.domain(), i.iova(), i.length());
         } else if (p instanceof InvalidateAtc i) {
-            DeviceSpec d = device(i.rid());
-            TranslationCache atc = atcs.get(i.rid());
-            if (atc != null) {
-                atc.invalidate(null, i.iova(), i.length());
-            }
-            counters.get(d.iommu()).invalidation("DEVICE_TLB");
+            invalidateAtc(device(i.rid()), i.iova(), i.length());
+        } else if (p instanceof InvalidateBatch b) {
+            invalidateBatch(b);
         } else if (p instanceof SetDirtyTracking d) {
             table(d.domain()).setDirtyTracking(d.enable());
         } else if (p instanceof PageResponse r) {
@@ -206,6 +194,57 @@ public final class Platform {
             smmuCommands(s);
         } else {
             throw new IllegalArgumentException("not a hardware command: " + p.getClass().getSimpleName());
+        }
+    }
+
+    /** INV_IOTLB: {@code domain}'s entries in {@code iommu}'s IOTLB over the range (all when length is 0). */
+    private void invalidateIotlb(String iommu, String domain, long iova, long length) {
+        iotlbs.get(iommu).invalidate(domain, iova, length);
+        // Combined stage-1+stage-2 entries of nested domains over this parent may hold the old
+        // stage 2: they go too, whole (Linux: TLBI_NH_ALL of the VMID and a full ATC flush when
+        // a nest parent changes), since the control plane only knows the parent.
+        for (Nested n : nested.values()) {
+            if (n.parent().equals(domain)) {
+                iotlbs.get(n.iommu()).invalidate(n.id(), 0, 0);
+                atcs.values().forEach(t -> t.invalidate(n.id(), 0, 0));
+            }
+        }
+        counters.get(iommu).invalidation(length == 0 ? "IOTLB_DOMAIN" : "IOTLB_PAGE");
+    }
+
+    /** INV_ATC: the device-TLB of {@code d} over the range (all when length is 0); no ATC (no ATS) = nothing cached. */
+    private void invalidateAtc(DeviceSpec d, long iova, long length) {
+        TranslationCache atc = atcs.get(d.rid());
+        if (atc != null) {
+            atc.invalidate(null, iova, length);
+        }
+        counters.get(d.iommu()).invalidation("DEVICE_TLB");
+    }
+
+    /**
+     * INV_BATCH: exactly the INV_IOTLB / INV_ATC records it stands for, in order. Checked whole first
+     * (IOMMU, one of domain / rid per descriptor, known devices), so a malformed batch changes nothing,
+     * as SMMU_CMDS.
+     */
+    private void invalidateBatch(InvalidateBatch b) {
+        iommu(b.iommu());
+        if (b.invs() == null) {
+            throw new IllegalArgumentException("INV_BATCH without invs");
+        }
+        List<DeviceSpec> devs = new ArrayList<>(b.invs().size());
+        for (InvalidateBatch.Inv inv : b.invs()) {
+            if (inv == null || (inv.domain() == null) == (inv.rid() == null)) {
+                throw new IllegalArgumentException("an INV_BATCH descriptor names exactly one of domain / rid");
+            }
+            devs.add(inv.rid() == null ? null : device(inv.rid()));
+        }
+        for (int k = 0; k < b.invs().size(); k++) {
+            InvalidateBatch.Inv inv = b.invs().get(k);
+            if (inv.domain() != null) {
+                invalidateIotlb(b.iommu(), inv.domain(), inv.iova(), inv.length());
+            } else {
+                invalidateAtc(devs.get(k), inv.iova(), inv.length());
+            }
         }
     }
 

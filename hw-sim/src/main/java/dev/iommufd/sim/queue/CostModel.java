@@ -2,6 +2,7 @@ package dev.iommufd.sim.queue;
 
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
+import dev.iommufd.contract.events.InvalidateBatch;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -45,8 +46,21 @@ public final class CostModel {
         return new CostModel(m);
     }
 
+    /** An INV_BATCH costs what its descriptors cost as single INV_IOTLB / INV_ATC records (unless INV_BATCH has its own figure). */
     public long nanos(EventPayload command) {
-        return nanosByKind.isEmpty() ? 0 : nanosByKind.getOrDefault(EventJson.kind(command), 0L);
+        if (nanosByKind.isEmpty()) {
+            return 0;
+        }
+        if (command instanceof InvalidateBatch b && !nanosByKind.containsKey("INV_BATCH")) {
+            long iotlb = nanosByKind.getOrDefault("INV_IOTLB", 0L);
+            long atc = nanosByKind.getOrDefault("INV_ATC", 0L);
+            long sum = 0;
+            for (InvalidateBatch.Inv inv : b.invs()) {
+                sum += inv.domain() != null ? iotlb : atc;
+            }
+            return sum;
+        }
+        return nanosByKind.getOrDefault(EventJson.kind(command), 0L);
     }
 
     /** Keeps the calling queue busy for the command's cost. */

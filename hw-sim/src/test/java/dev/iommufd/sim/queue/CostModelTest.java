@@ -8,6 +8,8 @@ import dev.iommufd.contract.events.InvalidateAtc;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.MapRange;
 import dev.iommufd.contract.events.SyncRequest;
+import dev.iommufd.contract.events.InvalidateBatch;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +42,16 @@ class CostModelTest {
         assertEquals(300, m.nanos(map));
         assertThrows(IllegalArgumentException.class, () -> CostModel.of("fast", Map.of()));
         assertThrows(IllegalArgumentException.class, () -> CostModel.of("off", Map.of("INV_ATC", -1L)));
+    }
+
+    @Test
+    void aBatchCostsWhatItsDescriptorsCostAsSingleRecords() {
+        InvalidateBatch b = new InvalidateBatch("dmar0", List.of(InvalidateBatch.Inv.iotlb("d/1", 0x1000, 0x1000),
+                InvalidateBatch.Inv.atc("0000:03:00.0", 0x1000, 0x1000), InvalidateBatch.Inv.atc("0000:03:00.0", 0, 0)));
+        assertEquals(1_000 + 2 * 2_000, CostModel.vtd().nanos(b));
+        assertEquals(0, CostModel.off().nanos(b));
+        assertEquals(7, CostModel.of("vtd", Map.of("INV_BATCH", 7L)).nanos(b), "a figure of its own wins");
+        assertEquals(0, CostModel.vtd().nanos(new InvalidateBatch("dmar0", List.of())));
     }
 
     @Test

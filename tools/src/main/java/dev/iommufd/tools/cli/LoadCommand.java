@@ -3,6 +3,7 @@ package dev.iommufd.tools.cli;
 import dev.iommufd.devinfra.LocalInfra;
 import dev.iommufd.tools.launch.Service;
 import dev.iommufd.tools.launch.ServiceLauncher;
+import dev.iommufd.tools.load.BatchMeters;
 import dev.iommufd.tools.load.HtmlReport;
 import dev.iommufd.tools.load.Invalidations;
 import dev.iommufd.tools.load.KafkaBaseline;
@@ -206,10 +207,20 @@ public class LoadCommand implements Callable<Integer> {
                 System.err.println("page-fault: " + contexts.size() + " clients (one per PRI device context)");
                 clients = contexts.size();
             }
+            BatchMeters batchesBefore = vtd || smmu ? batchMeters(l) : null;
             LoadReport r = run(l, contexts, lazy, faults, vtd || smmu, base);
             System.out.print(r.text());
+            // whether concurrent clients shared records and syncs (the stack's other traffic counts too)
+            BatchMeters batches = batchesBefore == null ? null : batchMeters(l).since(batchesBefore);
+            if (batches != null) {
+                System.out.print(batches.text());
+            }
             if (report != null) {
-                Files.writeString(report, r.toJson().toPrettyString());
+                com.fasterxml.jackson.databind.node.ObjectNode json = r.toJson();
+                if (batches != null) {
+                    batches.into(json);
+                }
+                Files.writeString(report, json.toPrettyString());
                 System.out.println("JSON report: " + report);
             }
             if (html != null) {
@@ -383,6 +394,13 @@ public class LoadCommand implements Callable<Integer> {
                 : Invalidations.vtdArray(entries, op);
         Http.Reply r = http.call("POST", ctx.targetUrl + "/invalidate", ctx.token, body);
         return r.status() == 200 && r.body().path("entryNum").asInt() == entries ? 0 : 1;
+    }
+
+    /** viommu-service's invalidation batching meters (Prometheus page). */
+    private BatchMeters batchMeters(ServiceLauncher l) throws IOException, InterruptedException {
+        HttpResponse<String> m = client.send(HttpRequest.newBuilder(URI.create(l.url(Service.VIOMMU) + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return BatchMeters.parse(m.statusCode() == 200 ? m.body() : "");
     }
 
     private JsonNode stats(ServiceLauncher l) {

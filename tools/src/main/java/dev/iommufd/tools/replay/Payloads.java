@@ -9,6 +9,7 @@ import dev.iommufd.contract.events.EventPayload;
 import dev.iommufd.contract.events.FaultDetach;
 import dev.iommufd.contract.events.HwEvent;
 import dev.iommufd.contract.events.InvalidateAtc;
+import dev.iommufd.contract.events.InvalidateBatch;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.MapRange;
 import dev.iommufd.contract.events.NestedDomainCreate;
@@ -51,6 +52,8 @@ final class Payloads {
             d.add(c.domain());
         } else if (p instanceof InvalidateIotlb c) {
             d.add(c.domain());
+        } else if (p instanceof InvalidateBatch c) {
+            c.invs().stream().map(InvalidateBatch.Inv::domain).filter(java.util.Objects::nonNull).distinct().forEach(d::add);
         } else if (p instanceof SetDirtyTracking c) {
             d.add(c.domain());
         } else if (p instanceof ReadDirty c) {
@@ -71,7 +74,16 @@ final class Payloads {
         return d;
     }
 
-    /** The device (RID) the payload concerns, or null. */
+    /** The devices (RIDs) the payload concerns: one, or an INV_BATCH's device-TLB targets. */
+    static List<String> rids(EventPayload p) {
+        if (p instanceof InvalidateBatch b) {
+            return b.invs().stream().map(InvalidateBatch.Inv::rid).filter(java.util.Objects::nonNull).distinct().toList();
+        }
+        String r = rid(p);
+        return r == null ? List.of() : List.of(r);
+    }
+
+    /** The device (RID) the payload concerns, or null (an INV_BATCH: see {@link #rids}). */
     static String rid(EventPayload p) {
         if (p instanceof AttachDevice a) {
             return a.rid();
@@ -89,7 +101,16 @@ final class Payloads {
         return null;
     }
 
-    /** The address range the payload concerns, or null for payloads without one. */
+    /** The address ranges the payload concerns: one, an INV_BATCH's each, none for payloads without one. */
+    static List<Range> ranges(EventPayload p) {
+        if (p instanceof InvalidateBatch b) {
+            return b.invs().stream().map(i -> new Range(i.iova(), i.length())).toList();
+        }
+        Range r = range(p);
+        return r == null ? List.of() : List.of(r);
+    }
+
+    /** The address range the payload concerns, or null for payloads without one (an INV_BATCH: see {@link #ranges}). */
     static Range range(EventPayload p) {
         if (p instanceof MapRange m) {
             return new Range(m.iova(), m.length());

@@ -9,6 +9,7 @@ import dev.iommufd.contract.events.EventEnvelope;
 import dev.iommufd.contract.events.EventJson;
 import dev.iommufd.contract.events.EventPayload;
 import dev.iommufd.contract.events.InvalidateAtc;
+import dev.iommufd.contract.events.InvalidateBatch;
 import dev.iommufd.contract.events.InvalidateIotlb;
 import dev.iommufd.contract.events.PageRequest;
 import dev.iommufd.contract.events.PageResponse;
@@ -199,21 +200,20 @@ public final class Replay {
         } else if (p instanceof UnmapRange u) {
             openUnmaps.computeIfAbsent(queue, k -> new ArrayList<>()).add(new OpenUnmap(s, u));
         } else if (p instanceof InvalidateIotlb inv) {
-            for (OpenUnmap o : openUnmaps.getOrDefault(queue, List.of())) {
-                if (o.unmap().domain().equals(inv.domain())
-                        && new Payloads.Range(inv.iova(), inv.length()).overlaps(o.unmap().iova(), o.unmap().iova() + o.unmap().length())) {
-                    link.add("← UNMAP #" + o.at().index());
-                }
-            }
+            linkIotlb(queue, inv.domain(), inv.iova(), inv.length(), link);
         } else if (p instanceof InvalidateAtc inv) {
-            for (OpenUnmap o : openUnmaps.getOrDefault(queue, List.of())) {
-                // the device-TLB of a device attached to the unmapped domain
-                if (attachments.entrySet().stream()
-                        .anyMatch(a -> a.getValue().equals(o.unmap().domain()) && attachedRid(a.getKey()).equals(inv.rid()))
-                        && new Payloads.Range(inv.iova(), inv.length()).overlaps(o.unmap().iova(), o.unmap().iova() + o.unmap().length())) {
-                    link.add("← UNMAP #" + o.at().index());
+            linkAtc(queue, inv.rid(), inv.iova(), inv.length(), link);
+        } else if (p instanceof InvalidateBatch b) {
+            // its descriptors as the single records they stand for; an unmap is linked once
+            List<String> mine = new ArrayList<>();
+            for (InvalidateBatch.Inv inv : b.invs()) {
+                if (inv.domain() != null) {
+                    linkIotlb(queue, inv.domain(), inv.iova(), inv.length(), mine);
+                } else if (inv.rid() != null) {
+                    linkAtc(queue, inv.rid(), inv.iova(), inv.length(), mine);
                 }
             }
+            mine.stream().distinct().forEach(link::add);
         } else if (p instanceof AttachDevice a) {
             String k = a.rid() + (a.pasid() == null ? "" : "/" + a.pasid());
             if (a.domain() == null) {
@@ -349,6 +349,27 @@ public final class Replay {
         return "+" + ReplayReport.us(us);
     }
 
+    /** An IOTLB invalidation of {@code domain} over an open unmap of its queue answers that unmap. */
+    private void linkIotlb(String queue, String domain, long iova, long length, List<String> link) {
+        for (OpenUnmap o : openUnmaps.getOrDefault(queue, List.of())) {
+            if (o.unmap().domain().equals(domain)
+                    && new Payloads.Range(iova, length).overlaps(o.unmap().iova(), o.unmap().iova() + o.unmap().length())) {
+                link.add("← UNMAP #" + o.at().index());
+            }
+        }
+    }
+
+    /** So does the device-TLB invalidation of a device attached to the unmapped domain. */
+    private void linkAtc(String queue, String rid, long iova, long length, List<String> link) {
+        for (OpenUnmap o : openUnmaps.getOrDefault(queue, List.of())) {
+            if (attachments.entrySet().stream()
+                    .anyMatch(a -> a.getValue().equals(o.unmap().domain()) && attachedRid(a.getKey()).equals(rid))
+                    && new Payloads.Range(iova, length).overlaps(o.unmap().iova(), o.unmap().iova() + o.unmap().length())) {
+                link.add("← UNMAP #" + o.at().index());
+            }
+        }
+    }
+
     private void violation(String type, String message, Seen... events) {
         List<String> refs = new ArrayList<>();
         for (Seen s : events) {
@@ -384,6 +405,8 @@ public final class Replay {
                 text = "0x" + Long.toHexString(l);
             } else if (v instanceof String s && (name.equals("domain") || name.equals("parent") || name.equals("viommu"))) {
                 text = shortId(s);
+            } else if (p instanceof InvalidateBatch && v instanceof List<?> list) {
+                text = String.valueOf(list.size()); // summed up below
             } else if (v instanceof List<?> list && list.size() > 4) {
                 text = "[" + list.size() + " items]";
             } else {
@@ -396,6 +419,14 @@ public final class Replay {
         }
         if (p instanceof AttachDevice a && a.domain() == null) {
             b.append(" domain=blocked");
+        }
+        if (p instanceof InvalidateBatch ib) {
+            // the descriptors in brief: how many of each, and whose
+            long iotlb = ib.invs().stream().filter(i -> i.domain() != null).count();
+            b.append(" (").append(iotlb).append(" IOTLB, ").append(ib.invs().size() - iotlb).append(" ATC");
+            Payloads.domains(p).forEach(d -> b.append(" ").append(shortId(d)));
+            Payloads.rids(p).forEach(r -> b.append(" ").append(r));
+            b.append(')');
         }
         if (e.correlationId() != null && (p instanceof SyncRequest || p instanceof Completion)) {
             b.append(" corr=").append(e.correlationId(), 0, Math.min(8, e.correlationId().length()));

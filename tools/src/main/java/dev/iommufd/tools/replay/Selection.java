@@ -119,17 +119,17 @@ public record Selection(String context, String rid, String domain, Long iovaStar
             return false;
         }
         List<String> domains = Payloads.domains(p);
-        String r = Payloads.rid(p);
-        if (rid != null && !rid.equals(r) && domains.stream().noneMatch(ridDomains::contains)) {
+        List<String> rids = Payloads.rids(p);
+        if (rid != null && !rids.contains(rid) && domains.stream().noneMatch(ridDomains::contains)) {
             return false;
         }
-        if (domain != null && !domains.contains(domain) && (r == null || !domainRids.contains(r))) {
+        if (domain != null && !domains.contains(domain) && rids.stream().noneMatch(domainRids::contains)) {
             return false;
         }
         if (iovaStart != null) {
-            Payloads.Range range = Payloads.range(p);
-            boolean addressless = range == null && !(p instanceof SyncRequest || p instanceof Completion || p instanceof DirtyReport);
-            return addressless || (range != null && range.overlaps(iovaStart, iovaEnd));
+            List<Payloads.Range> ranges = Payloads.ranges(p);
+            boolean addressless = ranges.isEmpty() && !(p instanceof SyncRequest || p instanceof Completion || p instanceof DirtyReport);
+            return addressless || ranges.stream().anyMatch(r -> r.overlaps(iovaStart, iovaEnd));
         }
         return true;
     }

@@ -68,6 +68,38 @@ class ReplayTest {
     }
 
     @Test
+    void anInvBatchIsShownLinkedAndReDrivenAsTheSingleRecordsItReplaces() {
+        List<String> l = new ArrayList<>(Fixture.lines());
+        int i = 35; // #36 INV_IOTLB and #37 INV_ATC of UNMAP #35 become one INV_BATCH
+        com.fasterxml.jackson.databind.node.ObjectNode iotlb = Fixture.tree(l.get(i));
+        assertEquals("INV_IOTLB", iotlb.path("event").path("payload").path("kind").asText());
+        com.fasterxml.jackson.databind.node.ObjectNode atc = Fixture.tree(l.get(i + 1));
+        assertEquals("INV_ATC", atc.path("event").path("payload").path("kind").asText());
+        com.fasterxml.jackson.databind.node.ObjectNode batch = Fixture.JSON.createObjectNode().put("kind", "INV_BATCH").put("iommu", "dmar0");
+        com.fasterxml.jackson.databind.node.ArrayNode invs = batch.putArray("invs");
+        invs.addObject().put("domain", iotlb.path("event").path("payload").path("domain").asText()).putNull("rid")
+                .put("iova", 1073741824L).put("length", 2097152L);
+        invs.addObject().putNull("domain").put("rid", atc.path("event").path("payload").path("rid").asText())
+                .put("iova", 1073741824L).put("length", 2097152L);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) iotlb.get("event")).set("payload", batch);
+        l.set(i, iotlb.toString());
+        l.remove(i + 1);
+        ReplayReport r = replay(l);
+        assertEquals(Fixture.LIVE_DIGEST, r.digest(), "the re-driven hardware ends as the live one");
+        assertEquals(List.of(), r.violations());
+        assertEquals(List.of(), r.rejected());
+        assertEquals(1L, r.kinds().get("INV_BATCH"));
+        assertEquals(3L, r.kinds().get("INV_IOTLB"));
+        assertEquals(2L, r.kinds().get("INV_ATC"));
+        assertEquals("#36   2026-11-29T20:24:56.310999013Z ioas-service  dmar0  INV_BATCH         iommu=dmar0 invs=2 "
+                + "(1 IOTLB, 1 ATC 736746a0/4 0000:04:00.0)  ← UNMAP #35", r.timeline().get(35).text());
+        assertTrue(r.timeline().get(37).text().contains("completes UNMAP #35"), r.timeline().get(37).text());
+        // selections see the batch's domain, device and ranges
+        assertEquals(1, new Selection(null, "0000:04:00.0", null, null, null, null).apply(Fixture.read(l)).stream()
+                .filter(x -> x instanceof Recorded rec && rec.event().payload() instanceof dev.iommufd.contract.events.InvalidateBatch).count());
+    }
+
+    @Test
     void theSameStreamTwiceGivesTheSameBytes() {
         String first = text(replay(Fixture.lines()));
         assertEquals(first, text(replay(Fixture.lines())));

@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iommufd.contract.api.Errno;
 import dev.iommufd.contract.api.ErrnoException;
 import dev.iommufd.contract.events.EventPayload;
-import dev.iommufd.contract.events.InvalidateAtc;
-import dev.iommufd.contract.events.InvalidateIotlb;
+import dev.iommufd.contract.events.InvalidateBatch;
 import dev.iommufd.contract.events.SmmuCommands;
 import dev.iommufd.contract.events.SmmuCommands.Cmd;
 import dev.iommufd.viommu.hw.HwQueue;
 import dev.iommufd.viommu.ioas.IoasNesting;
 import dev.iommufd.viommu.ioas.Lifecycle;
 import dev.iommufd.viommu.nested.NestedHwpt;
-import dev.iommufd.viommu.vdevice.Vdevice;
 import dev.iommufd.viommu.viommu.Viommu;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -60,24 +58,72 @@ public class Invalidations {
                 .publishPercentileHistogram().register(meters);
         batcher = new InvalidationBatcher<>((key, items) -> {
             List<EventPayload> records = merge(items);
-            batchEntries.record(records.stream().mapToInt(p -> p instanceof SmmuCommands c ? c.cmds().size() : 1).sum());
+            batchEntries.record(records.stream().mapToInt(Invalidations::entries).sum());
             HwQueue.Sent s = hw.send(key, null, records);
             return new InvalidationBatcher.Dispatch(s.published(), s.completed());
         }, n -> { });
     }
 
-    /** Consecutive SMMU_CMDS of one vIOMMU become one record (order kept); the rest goes as it is. */
+    /**
+     * Most descriptors (INV_BATCH) or commands (SMMU_CMDS) in one record: 4096 × ~100 B of JSON stays well
+     * under the producer's 1 MiB {@code max.request.size} however many calls share a batch.
+     */
+    static final int MAX_PER_RECORD = 4096;
+
+    /**
+     * Consecutive SMMU_CMDS of one vIOMMU become one record, consecutive INV_BATCHes of one IOMMU one
+     * record (order kept, at most {@link #MAX_PER_RECORD} each); the rest goes as it is.
+     */
     static List<EventPayload> merge(List<EventPayload> items) {
         List<EventPayload> out = new ArrayList<>();
         for (EventPayload p : items) {
-            if (p instanceof SmmuCommands c && !out.isEmpty() && out.get(out.size() - 1) instanceof SmmuCommands last
-                    && last.viommu().equals(c.viommu())) {
-                List<Cmd> cmds = new ArrayList<>(last.cmds());
+            EventPayload last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (p instanceof SmmuCommands c && last instanceof SmmuCommands l && l.viommu().equals(c.viommu())
+                    && l.cmds().size() + c.cmds().size() <= MAX_PER_RECORD) {
+                List<Cmd> cmds = new ArrayList<>(l.cmds());
                 cmds.addAll(c.cmds());
-                out.set(out.size() - 1, new SmmuCommands(last.iommu(), last.viommu(), cmds));
+                out.set(out.size() - 1, new SmmuCommands(l.iommu(), l.viommu(), cmds));
+            } else if (p instanceof InvalidateBatch b && last instanceof InvalidateBatch l && l.iommu().equals(b.iommu())
+                    && l.invs().size() + b.invs().size() <= MAX_PER_RECORD) {
+                List<InvalidateBatch.Inv> invs = new ArrayList<>(l.invs());
+                invs.addAll(b.invs());
+                out.set(out.size() - 1, new InvalidateBatch(l.iommu(), invs));
             } else {
                 out.add(p);
             }
+        }
+        return out;
+    }
+
+    /** Entries a record carries (the batch-size metric counts descriptors / commands, not records). */
+    static int entries(EventPayload p) {
+        return p instanceof SmmuCommands c ? c.cmds().size() : p instanceof InvalidateBatch b ? b.invs().size() : 1;
+    }
+
+    /**
+     * A VTD_S1 array as hardware descriptors: per entry the IOTLB of the nested domain, then the ATC
+     * of each ATS device attached to it; one INV_BATCH record (INV_IOTLB / INV_ATC in order) instead of
+     * a record per descriptor. Empty when no entry flushes anything.
+     */
+    static List<EventPayload> vtdDescriptors(String iommu, String domain, List<VtdInvalidation.Range> ranges,
+                                             List<IoasNesting.AttachedDevice> devices) {
+        List<InvalidateBatch.Inv> invs = new ArrayList<>();
+        for (VtdInvalidation.Range r : ranges) {
+            if (!r.all() && r.length() == 0) {
+                continue;
+            }
+            long iova = r.all() ? 0 : r.addr();
+            long length = r.all() ? 0 : r.length();
+            invs.add(InvalidateBatch.Inv.iotlb(domain, iova, length));
+            for (IoasNesting.AttachedDevice d : devices) {
+                if (d.ats()) {
+                    invs.add(InvalidateBatch.Inv.atc(d.rid(), iova, length));
+                }
+            }
+        }
+        List<EventPayload> out = new ArrayList<>();
+        for (int i = 0; i < invs.size(); i += MAX_PER_RECORD) {
+            out.add(new InvalidateBatch(iommu, List.copyOf(invs.subList(i, Math.min(invs.size(), i + MAX_PER_RECORD)))));
         }
         return out;
     }
@@ -140,34 +186,28 @@ public class Invalidations {
             if (plan.items().isEmpty()) {
                 throw failed(plan.stop(), 0);
             }
-            return life.remote(() -> life.ioas().attached(ctx, id)).flatMap(devs -> {
-                List<EventPayload> cmds = new ArrayList<>();
-                for (VtdInvalidation.Range r : plan.items()) {
-                    if (!r.all() && r.length() == 0) {
-                        continue;
-                    }
-                    cmds.add(new InvalidateIotlb(n.iommu, n.domain(), r.all() ? 0 : r.addr(), r.all() ? 0 : r.length()));
-                    for (IoasNesting.AttachedDevice d : devs.devices()) {
-                        if (d.ats()) {
-                            cmds.add(new InvalidateAtc(d.rid(), r.all() ? 0 : r.addr(), r.all() ? 0 : r.length()));
-                        }
-                    }
-                }
-                return finish(n.iommu, cmds, plan, start);
-            });
+            return attached(ctx, id)
+                    .flatMap(devs -> finish(n.iommu, vtdDescriptors(n.iommu, n.domain(), plan.items(), devs.devices()), plan, start));
         }));
+    }
+
+    /** Attached devices of nested HWPTs, read from ioas-service, shared by concurrent calls of one HWPT (SharedRead says why that is exact). */
+    private final SharedRead<String, IoasNesting.AttachedDevices> attachedReads = new SharedRead<>();
+
+    /**
+     * The devices attached to the nested HWPT, as read after this call started: a device attached before
+     * that is in the list, so its ATC is invalidated; one attached later had its ATC dropped by its ATTACH,
+     * which hw-sim applies in queue order (as before, with a read per call).
+     */
+    private Uni<IoasNesting.AttachedDevices> attached(String ctx, int id) {
+        return Uni.createFrom().completionStage(() -> attachedReads.get(ctx + "/" + id,
+                () -> life.remote(() -> life.ioas().attached(ctx, id)).subscribeAsCompletionStage()));
     }
 
     public Uni<Map<String, Integer>> smmu(String ctx, int id, JsonNode body) {
         long start = System.nanoTime();
         Request req = request(body);
-        return withEntryNum0(Panache.withSession(() -> Viommu.<Viommu>find("contextId = ?1 and id = ?2", ctx, id).firstResult()
-                .flatMap(v -> v == null ? Uni.createFrom().item(new Target(null, Map.of()))
-                        : Vdevice.<Vdevice>list("contextId = ?1 and viommuId = ?2", ctx, id).map(vds -> {
-                            Map<Long, Integer> sids = new HashMap<>();
-                            vds.forEach(vd -> sids.put(vd.virtId, vd.sid));
-                            return new Target(v, sids);
-                        })))
+        return withEntryNum0(target(ctx, id)
                 .flatMap(t -> {
                     if (t.viommu() == null) {
                         return notTarget(ctx, id, "a vIOMMU");
@@ -190,6 +230,26 @@ public class Invalidations {
     }
 
     record Target(Viommu viommu, Map<Long, Integer> sids) {}
+
+    /** The vIOMMU and its vdevices' vSID → SID in one query (a row per vdevice, one with nulls when it has none). */
+    static final String TARGET = "select v, d.virtId, d.sid from Viommu v left join Vdevice d on d.contextId = v.contextId and d.viommuId = v.id"
+            + " where v.contextId = ?1 and v.id = ?2";
+
+    private static Uni<Target> target(String ctx, int id) {
+        return Panache.withSession(() -> Panache.getSession().flatMap(s -> s.createSelectionQuery(TARGET, Object[].class)
+                .setParameter(1, ctx).setParameter(2, id).getResultList())).map(rows -> {
+                    if (rows.isEmpty()) {
+                        return new Target(null, Map.of());
+                    }
+                    Map<Long, Integer> sids = new HashMap<>();
+                    for (Object[] r : rows) {
+                        if (r[1] != null) {
+                            sids.put((Long) r[1], (Integer) r[2]);
+                        }
+                    }
+                    return new Target((Viommu) rows.get(0)[0], sids);
+                });
+    }
 
     private Uni<Map<String, Integer>> finish(String iommu, List<EventPayload> cmds, Plan<?> plan, long start) {
         int applied = plan.items().size();
