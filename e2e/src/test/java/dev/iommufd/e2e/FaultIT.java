@@ -223,7 +223,12 @@ class FaultIT {
             assertTrue(given().get(stack.url(Service.FAULT) + "/q/metrics").asString().contains("reason=\"detach\""));
         }
         closeContext();
-        as().get(faultUrl("/" + queue + "/faults")).then().statusCode(404);
+        // fault-service drops the queue when CONTEXT_CLOSED (ioas-service's outbox) reaches it: soon, not at once
+        int gone = 200;
+        for (long until = System.nanoTime() + 10_000_000_000L; gone != 404 && System.nanoTime() < until; Thread.sleep(100)) {
+            gone = as().get(faultUrl("/" + queue + "/faults")).then().extract().statusCode();
+        }
+        assertEquals(404, gone, "CONTEXT_CLOSED reached fault-service");
     }
 
     /** Delivered and consumed groups, and their cookies, survive a restart of fault-service; the waiting DMAs complete. */

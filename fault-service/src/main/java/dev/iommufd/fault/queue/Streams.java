@@ -1,6 +1,7 @@
 package dev.iommufd.fault.queue;
 
 import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.contract.stream.ConsumingPump;
 import dev.iommufd.fault.store.FaultStore;
 import dev.iommufd.fault.store.Group;
 import io.smallrye.mutiny.Multi;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -82,48 +82,25 @@ public class Streams {
         })).onFailure(ErrnoException.class).recoverWithCompletion();
     }
 
-    /** One stream: at most one consume at a time; a wake-up during one runs another after it. */
+    /** One stream: the contract's {@link ConsumingPump} over this fault queue. */
     private final class Stream {
         final String id;
         final String ctx;
         final int faultId;
         final MultiEmitter<? super Group> em;
-        final AtomicBoolean running = new AtomicBoolean();
-        final AtomicBoolean again = new AtomicBoolean();
+        private final ConsumingPump<Group> pump;
 
         Stream(String id, String ctx, int faultId, MultiEmitter<? super Group> em) {
             this.id = id;
             this.ctx = ctx;
             this.faultId = faultId;
             this.em = em;
+            this.pump = new ConsumingPump<>(BATCH, em, n -> store.consume(ctx, faultId, n),
+                    t -> LOG.warnf("stream %s: %s", id, t.toString()));
         }
 
         void pump() {
-            again.set(true);
-            if (!running.compareAndSet(false, true)) {
-                return;
-            }
-            again.set(false);
-            if (em.isCancelled()) {
-                running.set(false);
-                return;
-            }
-            store.consume(ctx, faultId, BATCH).subscribe().with(this::emit, t -> {
-                running.set(false);
-                if (t instanceof ErrnoException) {
-                    em.complete(); // the queue is gone
-                } else {
-                    LOG.warnf("stream %s: %s", id, t.toString());
-                }
-            });
-        }
-
-        private void emit(List<Group> groups) {
-            groups.forEach(em::emit);
-            running.set(false);
-            if (groups.size() == BATCH || again.get()) {
-                pump();
-            }
+            pump.pump();
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.iommufd.viommu.veventq;
 
-import dev.iommufd.contract.api.ErrnoException;
+import dev.iommufd.contract.stream.ConsumingPump;
 import dev.iommufd.viommu.veventq.EventRing.Entry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -89,48 +89,25 @@ public class EventStreams {
         });
     }
 
-    /** One stream: at most one consume at a time (so entries go out in queue order); a wake-up during one runs another after it. */
+    /** One stream: the contract's {@link ConsumingPump} over this queue (entries in queue order). */
     private final class Stream {
         final String ctx;
         final int id;
         final String key;
         final MultiEmitter<? super Entry> em;
-        final AtomicBoolean running = new AtomicBoolean();
-        final AtomicBoolean again = new AtomicBoolean();
+        private final ConsumingPump<Entry> pump;
 
         Stream(String ctx, int id, MultiEmitter<? super Entry> em) {
             this.ctx = ctx;
             this.id = id;
             this.key = ctx + '/' + id;
             this.em = em;
+            this.pump = new ConsumingPump<>(BATCH, em, n -> store.consume(ctx, id, n),
+                    t -> LOG.warnf("vEVENTQ stream %s: %s", key, t.toString()));
         }
 
         void pump() {
-            again.set(true);
-            if (!running.compareAndSet(false, true)) {
-                return;
-            }
-            again.set(false);
-            if (em.isCancelled()) {
-                running.set(false);
-                return;
-            }
-            store.consume(ctx, id, BATCH).subscribe().with(this::emit, t -> {
-                running.set(false);
-                if (t instanceof ErrnoException) {
-                    em.complete(); // the queue is gone
-                } else {
-                    LOG.warnf("vEVENTQ stream %s: %s", key, t.toString());
-                }
-            });
-        }
-
-        private void emit(List<Entry> entries) {
-            entries.forEach(em::emit);
-            running.set(false);
-            if (entries.size() == BATCH || again.get()) {
-                pump();
-            }
+            pump.pump();
         }
     }
 }
