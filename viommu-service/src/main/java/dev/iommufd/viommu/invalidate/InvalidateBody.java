@@ -14,6 +14,9 @@ import java.util.Map;
 public final class InvalidateBody {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The body's shape, for the OpenAPI document only (the call reads the raw text). */
+    public record Doc(String dataType, java.util.List<java.util.Map<String, Object>> entries) {}
+
     private InvalidateBody() {}
 
     /** The body as JSON (null when empty); malformed → EINVAL with entryNum 0. */

@@ -185,7 +185,10 @@ public class NestedHwptResource {
     @POST
     @Path("{id}/invalidate")
     @Consumes(MediaType.WILDCARD) // any body reaches InvalidateBody, so even a non-JSON one fails with entryNum 0
-    public Uni<Map<String, Integer>> invalidate(@PathParam("ctx") String ctx, @PathParam("id") int id, String body) {
+    public Uni<Map<String, Integer>> invalidate(@PathParam("ctx") String ctx, @PathParam("id") int id,
+            @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(content = @org.eclipse.microprofile.openapi.annotations.media.Content(
+                    mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = InvalidateBody.Doc.class))) String body) {
         return invalidations.vtd(ctx, id, InvalidateBody.parse(body));
     }
 }
