@@ -87,14 +87,12 @@ public class Streams {
         final String id;
         final String ctx;
         final int faultId;
-        final MultiEmitter<? super Group> em;
         private final ConsumingPump<Group> pump;
 
         Stream(String id, String ctx, int faultId, MultiEmitter<? super Group> em) {
             this.id = id;
             this.ctx = ctx;
             this.faultId = faultId;
-            this.em = em;
             this.pump = new ConsumingPump<>(BATCH, em, n -> store.consume(ctx, faultId, n),
                     t -> LOG.warnf("stream %s: %s", id, t.toString()));
         }

@@ -10,10 +10,14 @@ public class DownCommand implements Callable<Integer> {
     @Option(names = "--keep-infra", description = "stop only the services")
     boolean keepInfra;
 
+    @Option(names = "--all", description = "also stop the tests' own Kafka and PostgreSQL (.run/test), which mvn verify leaves running")
+    boolean all;
+
     @Override
     public Integer call() {
-        ServiceLauncher.forCli().down(!keepInfra);
-        System.out.println(keepInfra ? "services stopped" : "services, Kafka and PostgreSQL stopped");
+        ServiceLauncher.forCli().down(!keepInfra, all && !keepInfra);
+        System.out.println(keepInfra ? "services stopped"
+                : all ? "services, Kafka and PostgreSQL stopped (also the tests')" : "services, Kafka and PostgreSQL stopped");
         return 0;
     }
 }

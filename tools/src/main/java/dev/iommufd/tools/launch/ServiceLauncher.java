@@ -140,14 +140,21 @@ public final class ServiceLauncher {
     }
 
     public void down(boolean infraToo) {
+        down(infraToo, false);
+    }
+
+    /** {@code otherInstances}: also the other infra instances (the tests' servers, which mvn verify leaves running). */
+    public void down(boolean infraToo, boolean otherInstances) {
         for (Service s : Service.values()) {
             stop(s);
         }
         if (infraToo) {
             infra.stop();
+        }
+        if (otherInstances) {
             for (LocalInfra.Instance i : LocalInfra.Instance.values()) {
                 if (i != LocalInfra.Instance.current()) {
-                    new LocalInfra(repoRoot, i).stop(); // the tests' servers too (mvn verify leaves them running)
+                    new LocalInfra(repoRoot, i).stop();
                 }
             }
         }

@@ -51,16 +51,26 @@ public class Lifecycle {
      * until hw-sim completed them (the outbox rows on the broker, a sync behind them): EIO if not.
      */
     public Uni<Void> commitAndApply(String ctx, Supplier<Uni<?>> change, HwWork work) {
+        return commitAndApply(ctx, change, work, null, null);
+    }
+
+    /**
+     * As {@link #commitAndApply(String, Supplier, HwWork)}; if the change committed but hw-sim did
+     * not complete it, {@code undo} with {@code undoWork} behind the first commands (best effort)
+     * before the error goes on. A change that never committed needs no undo.
+     */
+    public Uni<Void> commitAndApply(String ctx, Supplier<Uni<?>> change, HwWork work, Supplier<Uni<?>> undo, HwWork undoWork) {
         return Panache.withTransaction(() -> change.get().flatMap(x -> work == null
                         ? Uni.createFrom().item(Set.<Long>of()) : outbox.add(work.key(), ctx, work.payloads())))
-                .flatMap(ids -> ids.isEmpty() ? Uni.createFrom().voidItem() : applied(work.key(), ctx, ids));
+                .flatMap(ids -> ids.isEmpty() ? Uni.createFrom().voidItem() : applied(work.key(), ctx, ids)
+                        .onFailure().call(t -> undo == null ? Uni.createFrom().voidItem() : undo(ctx, undo, undoWork)));
     }
 
     /**
      * Undoes a change whose commands hw-sim did not complete: {@code change} (the row out) with the
      * opposite commands behind the first ones; best effort (logged), the caller keeps its error.
      */
-    public Uni<Void> undo(String ctx, Supplier<Uni<?>> change, HwWork work) {
+    private Uni<Void> undo(String ctx, Supplier<Uni<?>> change, HwWork work) {
         return commitAndApply(ctx, change, work)
                 .onFailure().invoke(t -> LOG.warnf("undo in %s: %s", ctx, t.toString()))
                 .onFailure().recoverWithNull();
@@ -74,7 +84,10 @@ public class Lifecycle {
             io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
             Uni<Void> done = HwQueue.eio(Uni.createFrom().completionStage(() -> outbox.published(ids)
                             .orTimeout(hw.syncTimeout().toMillis(), TimeUnit.MILLISECONDS)))
-                    .flatMap(x -> hw.apply(key, ctx, List.of()));
+                    .flatMap(x -> hw.apply(key, ctx, List.of()))
+                    // one deadline for both steps (callers such as ioas-service's pass-through wait a bounded time)
+                    .ifNoItem().after(hw.syncTimeout()).failWith(() -> ErrnoException.of(Errno.EIO,
+                            "the hardware did not complete within %s", hw.syncTimeout()));
             return caller == null ? done : done.emitOn(r -> caller.runOnContext(v -> r.run()));
         });
     }

@@ -9,7 +9,6 @@ import dev.iommufd.contract.api.U64;
 import dev.iommufd.contract.events.DomainDestroy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iommufd.contract.events.NestedDomainCreate;
-import dev.iommufd.viommu.hw.HwQueue;
 import dev.iommufd.viommu.invalidate.InvalidateBody;
 import dev.iommufd.viommu.invalidate.Invalidations;
 import dev.iommufd.viommu.ioas.IoasNesting;
@@ -58,9 +57,6 @@ public class NestedHwptResource {
     Lifecycle life;
 
     @Inject
-    HwQueue hw;
-
-    @Inject
     Invalidations invalidations;
 
     @POST
@@ -84,9 +80,9 @@ public class NestedHwptResource {
                     n.data = JSON.valueToTree(create.vtd() != null ? create.vtd() : create.smmu()).toString();
                     n.faultId = a.faultId();
                     // hw-sim did not complete: undo (row out, DOMAIN_DESTROY behind the create), then the id goes back
-                    return life.commitAndApply(ctx, n::persist, new Lifecycle.HwWork(a.iommu(), List.of(create)))
-                            .onFailure().call(t -> life.undo(ctx, () -> NestedHwpt.delete("contextId = ?1 and id = ?2", ctx, a.id()),
-                                    new Lifecycle.HwWork(a.iommu(), List.of(new DomainDestroy(n.domain())))))
+                    return life.commitAndApply(ctx, n::persist, new Lifecycle.HwWork(a.iommu(), List.of(create)),
+                                    () -> NestedHwpt.delete("contextId = ?1 and id = ?2", ctx, a.id()),
+                                    new Lifecycle.HwWork(a.iommu(), List.of(new DomainDestroy(n.domain()))))
                             .map(ignored -> Response.status(201).entity(new Created(a.id())).build());
                 }));
     }

@@ -6,7 +6,6 @@ import dev.iommufd.contract.api.ErrnoException;
 import dev.iommufd.contract.api.Require;
 import dev.iommufd.contract.events.ViommuAlloc;
 import dev.iommufd.contract.events.ViommuFree;
-import dev.iommufd.viommu.hw.HwQueue;
 import dev.iommufd.viommu.invalidate.InvalidateBody;
 import dev.iommufd.viommu.invalidate.Invalidations;
 import dev.iommufd.viommu.ioas.IoasNesting;
@@ -49,9 +48,6 @@ public class ViommuResource {
     Lifecycle life;
 
     @Inject
-    HwQueue hw;
-
-    @Inject
     Invalidations invalidations;
 
     @POST
@@ -74,9 +70,9 @@ public class ViommuResource {
                     v.iommu = a.iommu();
                     v.parentDomain = a.parentDomain();
                     // hw-sim did not complete: undo (row out, VIOMMU_FREE behind the ALLOC), then the id goes back
-                    return life.commitAndApply(ctx, v::persist, new Lifecycle.HwWork(a.iommu(), List.of(new ViommuAlloc(v.hwName(), a.iommu(), a.parentDomain(), type))))
-                            .onFailure().call(t -> life.undo(ctx, () -> Viommu.delete("contextId = ?1 and id = ?2", ctx, a.id()),
-                                    new Lifecycle.HwWork(a.iommu(), List.of(new ViommuFree(v.hwName())))))
+                    return life.commitAndApply(ctx, v::persist, new Lifecycle.HwWork(a.iommu(), List.of(new ViommuAlloc(v.hwName(), a.iommu(), a.parentDomain(), type))),
+                                    () -> Viommu.delete("contextId = ?1 and id = ?2", ctx, a.id()),
+                                    new Lifecycle.HwWork(a.iommu(), List.of(new ViommuFree(v.hwName()))))
                             .replaceWith(a);
                 }))
                 .map(x -> Response.status(201).entity(new Created(x.id())).build());
