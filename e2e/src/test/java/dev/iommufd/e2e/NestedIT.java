@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iommufd.tools.launch.Service;
-import dev.iommufd.tools.launch.ServiceLauncher;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import io.restassured.specification.RequestSpecification;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +16,6 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,42 +25,12 @@ import org.junit.jupiter.api.Test;
  * injected F_TRANSLATION event reaches its vEVENTQ with the vSID. Then user invalidation figures
  * (entries/s, p99) for arrays of 1, 16 and 256 entries, VT-d and SMMUv3.
  */
-class NestedIT {
+class NestedIT extends ContextIT {
     static final String NIC = "0000:03:00.0";       // dmar0, ATS
     static final String SMMU_DEV = "0001:00:01.0";  // smmu0, SID 8
     static final long G = 0x200000;                 // GPA (IOVA of the parent) where the guest memory is mapped
     static final long P = 1, RW = 2, US = 4;
-    static ServiceLauncher stack;
-
-    String ctx;
-    String token;
     long hostPa;
-
-    @BeforeAll
-    static void up() {
-        stack = E2eStack.start();
-    }
-
-    @AfterAll
-    static void down() {
-        E2eStack.stop(stack);
-    }
-
-    RequestSpecification as() {
-        return E2eStack.as(token);
-    }
-
-    String ioas(String tail) {
-        return stack.url(Service.IOAS) + "/v1/contexts/" + ctx + tail;
-    }
-
-    String viommu(String tail) {
-        return stack.url(Service.VIOMMU) + "/v1/contexts/" + ctx + tail;
-    }
-
-    int create(String url, String body) {
-        return as().body(body).post(url).then().statusCode(201).extract().jsonPath().getInt("id");
-    }
 
     static String hex(long v) {
         return "0x" + Long.toHexString(v);
@@ -72,10 +38,7 @@ class NestedIT {
 
     /** Context, 2 MiB of guest memory mapped at GPA G in an IOAS, a NEST_PARENT HWPT made for {@code rid}. */
     int[] guest(String rid) {
-        JsonPath c = given().contentType(ContentType.JSON).post(stack.url(Service.IOAS) + "/v1/contexts").then().statusCode(201)
-                .extract().jsonPath();
-        ctx = c.getString("id");
-        token = c.getString("token");
+        openContext();
         JsonPath mem = as().body("{\"length\":\"0x200000\"}").post(ioas("/memory")).then().statusCode(201).extract().jsonPath();
         hostPa = Long.decode(mem.getString("hostPa"));
         int dev = create(ioas("/devices"), "{\"rid\":\"" + rid + "\"}");
@@ -139,7 +102,7 @@ class NestedIT {
         as().delete(ioas("/objects/" + nested)).then().statusCode(204);   // passed on to viommu-service
         as().delete(viommu("/nested-hwpts/" + nested)).then().statusCode(404).body("errno", equalTo("ENOENT"));
         as().delete(ioas("/objects/" + parent)).then().statusCode(204);
-        as().delete(stack.url(Service.IOAS) + "/v1/contexts/" + ctx).then().statusCode(204);
+        closeContext();
     }
 
     @Test
@@ -194,7 +157,7 @@ class NestedIT {
         as().delete(ioas("/objects/" + vd)).then().statusCode(404).body("errno", equalTo("ENOENT"));
         as().delete(viommu("/viommus/" + v)).then().statusCode(204);
         as().delete(ioas("/objects/" + parent)).then().statusCode(204);
-        as().delete(stack.url(Service.IOAS) + "/v1/contexts/" + ctx).then().statusCode(204);
+        closeContext();
     }
 
     /** Invalidation figures: arrays of 1, 16 and 256 entries, one client, after a warm-up. */

@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iommufd.tools.launch.Service;
-import dev.iommufd.tools.launch.ServiceLauncher;
 import io.restassured.http.ContentType;
-import io.restassured.path.json.JsonPath;
-import io.restassured.specification.RequestSpecification;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,38 +17,8 @@ import org.junit.jupiter.api.Test;
  * stop is still there, one hw-sim recorded while the service was down is queued after the restart
  * (stable consumer group, committed offsets), each once: sequences 0, 1 and nothing else.
  */
-class VeventqRestartIT {
+class VeventqRestartIT extends ContextIT {
     static final String SMMU_DEV = "0001:00:01.0";  // smmu0, SID 8
-    static ServiceLauncher stack;
-
-    String ctx;
-    String token;
-
-    @BeforeAll
-    static void up() {
-        stack = E2eStack.start();
-    }
-
-    @AfterAll
-    static void down() {
-        E2eStack.stop(stack);
-    }
-
-    RequestSpecification as() {
-        return E2eStack.as(token);
-    }
-
-    String ioas(String tail) {
-        return stack.url(Service.IOAS) + "/v1/contexts/" + ctx + tail;
-    }
-
-    String viommu(String tail) {
-        return stack.url(Service.VIOMMU) + "/v1/contexts/" + ctx + tail;
-    }
-
-    int create(String url, String body) {
-        return as().body(body).post(url).then().statusCode(201).extract().jsonPath().getInt("id");
-    }
 
     void inject(String addr) {
         given().contentType(ContentType.JSON).body("{\"rid\":\"" + SMMU_DEV + "\",\"type\":\"F_TRANSLATION\",\"addr\":\"" + addr + "\"}")
@@ -68,10 +33,7 @@ class VeventqRestartIT {
 
     @Test
     void queuedAndMissedEventsAreReadAfterARestartOnce() throws Exception {
-        JsonPath c = given().contentType(ContentType.JSON).post(stack.url(Service.IOAS) + "/v1/contexts").then().statusCode(201)
-                .extract().jsonPath();
-        ctx = c.getString("id");
-        token = c.getString("token");
+        openContext();
         int dev = create(ioas("/devices"), "{\"rid\":\"" + SMMU_DEV + "\"}");
         int ioasId = create(ioas("/ioas"), "{}");
         int parent = create(ioas("/hwpts"), "{\"deviceId\":" + dev + ",\"ptId\":" + ioasId + ",\"flags\":[\"NEST_PARENT\"]}");
@@ -116,6 +78,6 @@ class VeventqRestartIT {
         assertTrue(as().get(viommu("/veventqs/" + q + "/events")).then().statusCode(200).extract().jsonPath()
                 .getList("events").isEmpty());
         as().delete(ioas("/objects/" + q)).then().statusCode(204);
-        as().delete(stack.url(Service.IOAS) + "/v1/contexts/" + ctx).then().statusCode(204);
+        closeContext();
     }
 }
